@@ -1,0 +1,1 @@
+"""Datasets: 2D toy sets and the feature maps over them."""
