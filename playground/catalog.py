@@ -7,8 +7,8 @@ come from the translation tables under assets/i18n, keyed by these names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn

@@ -1,0 +1,39 @@
+"""The 2D playground: pick data, build a network, watch it learn."""
+
+import streamlit as st
+
+from playground.spec import Experiment
+from playground.ui import controls, live, session
+from playground.ui.text import note_text, t
+
+spec, first_run = session.initial_spec()
+if first_run:
+    controls.load(spec)
+
+with st.sidebar:
+    with st.expander(t("section.data"), expanded=True, icon=":material/scatter_plot:"):
+        raw = controls.data_ui(spec)
+    problem = Experiment.parse({**spec.to_dict(), **raw})[0].problem
+    n_train = Experiment.parse({**spec.to_dict(), **raw})[0].n_train
+    with st.expander(t("section.features"), expanded=True, icon=":material/tune:"):
+        raw |= controls.features_ui(spec)
+    with st.expander(t("section.network"), expanded=True, icon=":material/hub:"):
+        raw |= controls.network_ui(spec, problem)
+    with st.expander(t("section.training"), expanded=True, icon=":material/speed:"):
+        raw |= controls.training_ui(spec, n_train)
+
+st.title(t("app.title"))
+st.caption(t("app.tagline"))
+for note in session.link_notes():
+    st.warning(note_text(note), icon=":material/link_off:")
+
+worker = session.worker()
+raw |= controls.view_ui(spec)
+spec, notes = Experiment.parse({**spec.to_dict(), **raw})
+for note in notes:
+    st.info(note_text(note))
+session.accept(spec)
+
+status = worker.snapshot().status
+live.control_bar(worker, status)
+live.live_view(worker, running=status == "running")
