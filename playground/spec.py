@@ -105,6 +105,9 @@ class Experiment:
             if f.name in raw:
                 values[f.name] = _parse_field(f, raw[f.name], notes)
         spec = cls(**values)
+        if "loss" not in raw and spec.problem not in catalog.LOSSES[spec.loss].problems:
+            # No loss was asked for: take the dataset's usual one without a note.
+            spec = replace(spec, loss=catalog.DEFAULT_LOSS[spec.problem])
         return spec._consistent(notes), notes
 
     def _consistent(self, notes: list[Note]) -> Experiment:
@@ -139,7 +142,7 @@ class Experiment:
     def from_json(cls, text: str) -> tuple[Experiment, list[Note]]:
         try:
             raw = json.loads(text)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             return cls(), [Note("bad_file", "json", _short(exc))]
         if not isinstance(raw, dict):
             return cls(), [Note("bad_file", "json", type(raw).__name__)]

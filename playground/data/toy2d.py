@@ -24,7 +24,8 @@ def circle(n: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
         n_samples=n, noise=noise * 0.25, factor=0.45, random_state=_seed(rng)
     )
     # make_circles labels the outer ring 0; the inner disc is class 1.
-    return (X * EXTENT * 0.8).astype(np.float32), y.astype(np.int64)
+    X = np.clip(X * EXTENT * 0.8, -EXTENT, EXTENT)
+    return X.astype(np.float32), y.astype(np.int64)
 
 
 def xor(n: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
