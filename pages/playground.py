@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.model import dense_param_count, layer_widths
 from playground.spec import Experiment
 from playground.ui import controls, live, session
 from playground.ui.text import note_text, t
@@ -13,14 +14,14 @@ if first_run:
 with st.sidebar:
     with st.expander(t("section.data"), expanded=True, icon=":material/scatter_plot:"):
         raw = controls.data_ui(spec)
-    problem = Experiment.parse({**spec.to_dict(), **raw})[0].problem
-    n_train = Experiment.parse({**spec.to_dict(), **raw})[0].n_train
+    draft = Experiment.parse({**spec.to_dict(), **raw})[0]  # the data as now chosen
     with st.expander(t("section.features"), expanded=True, icon=":material/tune:"):
         raw |= controls.features_ui(spec)
     with st.expander(t("section.network"), expanded=True, icon=":material/hub:"):
-        raw |= controls.network_ui(spec, problem)
+        raw |= controls.network_ui(spec, draft.problem)
+        network_summary = st.empty()  # filled once the whole spec is known
     with st.expander(t("section.training"), expanded=True, icon=":material/speed:"):
-        raw |= controls.training_ui(spec, n_train)
+        raw |= controls.training_ui(spec, draft.n_train)
 
 st.title(t("app.title"))
 st.caption(t("app.tagline"))
@@ -33,6 +34,9 @@ spec, notes = Experiment.parse({**spec.to_dict(), **raw})
 for note in notes:
     st.info(note_text(note))
 session.accept(spec)
+widths = layer_widths(spec)
+network_summary.caption(t("network.summary", shape=" → ".join(map(str, widths)),
+                          params=f"{dense_param_count(widths):,}"))
 
 status = worker.snapshot().status
 live.control_bar(worker, status)

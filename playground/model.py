@@ -74,3 +74,14 @@ def summary(model: nn.Module, n_in: int) -> pd.DataFrame:
 
 def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def layer_widths(spec) -> list[int]:
+    """Neurons per layer, input features first and outputs last: [F, h1, ..., out]."""
+    n_out = catalog.LOSSES[spec.loss].n_out(spec.classes)
+    return [len(spec.features), *(layer.width for layer in spec.hidden), n_out]
+
+
+def dense_param_count(widths: list[int]) -> int:
+    """Weights plus biases of a dense stack, without building it."""
+    return sum(a * b + b for a, b in zip(widths, widths[1:]))
