@@ -142,13 +142,12 @@ def training_ui(spec: Experiment, n_train: int) -> dict:
         st.session_state[key("batch_size")] = n_train
     values["batch_size"] = st.number_input(t("field.batch_size"), 1, n_train,
                                            key=key("batch_size"), help=t("help.batch_size"))
-    left, right = st.columns(2)
-    values["regularization"] = left.selectbox(
+    values["regularization"] = st.selectbox(
         t("field.regularization"), catalog.REGULARIZERS, key=key("regularization"),
         format_func=lambda n: t(f"reg.{n}"), help=t("help.regularization"),
     )
     rates = sorted(set(REG_RATES) | {st.session_state[key("reg_rate")]})
-    values["reg_rate"] = right.select_slider(
+    values["reg_rate"] = st.select_slider(
         t("field.reg_rate"), rates, key=key("reg_rate"), format_func=lambda v: f"{v:g}",
         disabled=values["regularization"] == "none",
     )

@@ -55,7 +55,7 @@ def _fmt(value) -> str:
         return "–"
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    return f"{value:.3f}"
+    return f"{value:.4g}"  # losses near zero keep their significant digits
 
 
 def draw(snap: Snapshot) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.spec import Experiment, Note
+from playground.ui.text import t
 from playground.worker import Worker
 
 SPEC_KEY = "spec"
@@ -25,7 +26,9 @@ def _session_worker() -> Worker:
 
 
 def worker() -> Worker:
-    return _session_worker()
+    # The first session on a server starts the fork server, which imports torch.
+    with st.spinner(t("status.starting")):
+        return _session_worker()
 
 
 def initial_spec() -> tuple[Experiment, bool]:
