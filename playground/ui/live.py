@@ -55,7 +55,8 @@ def _fmt(value) -> str:
         return "–"
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    return f"{value:.4g}"  # losses near zero keep their significant digits
+    # Fixed width while it changes; losses near zero keep their significant digits.
+    return f"{value:.4f}" if abs(value) >= 0.001 else f"{value:.2e}"
 
 
 def draw(snap: Snapshot) -> None:
@@ -70,7 +71,8 @@ def draw(snap: Snapshot) -> None:
     if classification:
         cols[3].metric(t("metric.test_acc"), f"{last['test_acc']:.1%}")
         i = 4
-    cols[i].metric(t("metric.speed"), f"{snap.steps_per_sec:,.0f}")
+    speed = f"{snap.steps_per_sec:,.0f}" if snap.status == "running" else "–"
+    cols[i].metric(t("metric.speed"), speed)
     cols[i + 1].metric(t("metric.device"), snap.device)
 
     if snap.status == "diverged":

@@ -24,6 +24,20 @@ def field_label(name: str) -> str:
     return name
 
 
+# Fields whose values are catalog names, and the table that names them for people.
+CHOICE_TABLES = {"dataset": "dataset", "loss": "loss", "optimizer": "optimizer",
+                 "init": "init", "regularization": "reg", "activation": "activation"}
+
+
+def choice_label(field: str, value: str) -> str:
+    """'spiral' -> 'Spiral' for choice fields; other values as given."""
+    table = CHOICE_TABLES.get(field)
+    if table and has(f"{table}.{value}", lang()):
+        return t(f"{table}.{value}")
+    return value
+
+
 def note_text(note: Note) -> str:
-    return t(f"note.{note.code}", field=field_label(note.field), value=note.value,
-             fixed=note.fixed)
+    return t(f"note.{note.code}", field=field_label(note.field),
+             value=choice_label(note.field, note.value),
+             fixed=choice_label(note.field, note.fixed))
