@@ -32,6 +32,8 @@ class Note:
     """One change validation made. `code` picks the message; the rest fills it."""
 
     code: str  # "clamped", "unknown", "bad_value", "incompatible_loss", "ignored", ...
+    # Notes whose code has no replacement ("ignored", "unknown_feature",
+    # "bad_layer") leave `fixed` empty: the thing was simply left out.
     field: str
     value: str = ""
     fixed: str = ""
@@ -245,7 +247,7 @@ def _parse_features(raw: Any, notes: list[Note]) -> tuple[str, ...]:
     good = []
     for name in items:
         if name not in catalog.FEATURE_NAMES:
-            notes.append(Note("unknown", "features", _short(name), ""))
+            notes.append(Note("unknown_feature", "features", _short(name)))
         elif name not in good:
             good.append(name)
     if not good:
@@ -261,8 +263,9 @@ def _parse_hidden(raw: Any, notes: list[Note]) -> tuple[Layer, ...]:
     else:
         items = list(raw) if isinstance(raw, (list, tuple)) else None
     if items is None:
-        notes.append(Note("bad_value", "hidden", _short(raw), ""))
-        return Experiment.hidden
+        default = Experiment.hidden
+        notes.append(Note("bad_value", "hidden", _short(raw), _encode(default)))
+        return default
     if len(items) > MAX_HIDDEN_LAYERS:
         notes.append(Note("too_many_layers", "hidden", str(len(items)), str(MAX_HIDDEN_LAYERS)))
         items = items[:MAX_HIDDEN_LAYERS]
@@ -277,7 +280,7 @@ def _parse_hidden(raw: Any, notes: list[Note]) -> tuple[Layer, ...]:
         elif isinstance(item, Mapping):
             width, act = item.get("width", 8), item.get("activation", "tanh")
         else:
-            notes.append(Note("bad_value", "hidden", _short(item), ""))
+            notes.append(Note("bad_layer", "hidden", _short(item)))
             continue
         width = _parse_number("width", width, int, 1, MAX_WIDTH, 8, notes)
         act = str(act) or "tanh"

@@ -102,6 +102,7 @@ class Worker:
         self._last_seen = time.monotonic()
         self._idle = False
         self._closed = False
+        self._stopping = False
         self._receiver = threading.Thread(target=self._receive, name="trainer-rx", daemon=True)
         self._receiver.start()
         with self._cond:
@@ -153,14 +154,25 @@ class Worker:
             return self._cond.wait_for(lambda: sync_id in self._synced or self._closed, timeout)
 
     def stop(self) -> None:
-        if self._closed:
-            return
-        self._send("stop")
+        """End the process; idempotent. The receiver thread closes nothing:
+        the pipe is closed here only after that thread has finished with it."""
+        with self._send_lock:
+            if self._stopping:
+                return
+            self._stopping = True
+            try:
+                self._conn.send(("stop", None, None))
+            except (OSError, ValueError):
+                pass  # already gone
         self._proc.join(timeout=3)
         if self._proc.is_alive():
             self._proc.terminate()
             self._proc.join(timeout=3)
-        self._closed = True
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._receiver is not threading.current_thread():
+            self._receiver.join(timeout=3)
         self._conn.close()
 
     # ---- plumbing ----------------------------------------------------------
@@ -168,7 +180,7 @@ class Worker:
         sync_id = next(self._ids)
         self._last_seen = time.monotonic() if command != "wake" else self._last_seen
         with self._send_lock:
-            if self._closed:
+            if self._closed or self._stopping:
                 return sync_id
             try:
                 self._conn.send((command, arg, sync_id))
@@ -184,7 +196,8 @@ class Worker:
                     continue
                 msg = self._conn.recv()
             except (EOFError, OSError, ValueError):
-                self._mark_dead()
+                if not self._stopping:
+                    self._mark_dead()
                 return
             self._accept(msg)
             self._check_idle()

@@ -20,15 +20,31 @@ NOTES_KEY = "link_notes"
 APP_QUERY_KEYS = {"lang"}
 
 
-@st.cache_resource(scope="session", on_release=lambda worker: worker.stop(), show_spinner=False)
-def _session_worker() -> Worker:
-    return Worker(Experiment())
+class _WorkerSlot:
+    """Holds the session's worker, so a worker whose process died can be
+    replaced without touching the session-scoped cache."""
+
+    def __init__(self) -> None:
+        self.worker: Worker | None = None
+
+    def release(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+
+@st.cache_resource(scope="session", on_release=_WorkerSlot.release, show_spinner=False)
+def _slot() -> _WorkerSlot:
+    return _WorkerSlot()
 
 
 def worker() -> Worker:
-    # The first session on a server starts the fork server, which imports torch.
-    with st.spinner(t("status.starting")):
-        return _session_worker()
+    slot = _slot()
+    if slot.worker is None or not slot.worker.alive:
+        slot.release()
+        # The first session on a server starts the fork server, which imports torch.
+        with st.spinner(t("status.starting")):
+            slot.worker = Worker(st.session_state.get(SPEC_KEY, Experiment()))
+    return slot.worker
 
 
 def initial_spec() -> tuple[Experiment, bool]:
@@ -55,6 +71,7 @@ def accept(spec: Experiment) -> None:
     w = worker()
     if w.spec != spec:
         w.update(spec)
+        w.wait_idle(timeout=2.0)  # so this run already draws the new data and network
     st.session_state[SPEC_KEY] = spec
     query = spec.to_query()
     current = {k: v for k, v in st.query_params.to_dict().items() if k not in APP_QUERY_KEYS}

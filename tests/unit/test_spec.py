@@ -336,7 +336,7 @@ def test_hidden_of_the_wrong_type_keeps_the_default(raw):
 def test_malformed_layer_items_are_dropped():
     spec, notes = Experiment.parse({"hidden": [[4, "relu"], [1, 2, 3], None, 7]})
     assert spec.hidden == (Layer(4, "relu"),)
-    assert codes(notes) == ["bad_value"] * 3
+    assert codes(notes) == ["bad_layer"] * 3
 
 
 # ---- features -----------------------------------------------------------------
@@ -355,7 +355,7 @@ def test_features_from_a_list():
 def test_unknown_features_are_dropped_with_a_note():
     spec, notes = Experiment.parse({"features": "x1,x3"})
     assert spec.features == ("x1",)
-    assert notes == [Note("unknown", "features", "x3", "")]
+    assert notes == [Note("unknown_feature", "features", "x3")]
 
 
 @pytest.mark.parametrize("raw", ["", "none", "x9", [], None, 5])

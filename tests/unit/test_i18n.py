@@ -1,0 +1,293 @@
+"""Translations: every key the code asks for exists, every placeholder gets a
+value, and lookups fall back to English and then to the key itself.
+
+Keys are found by parsing the source (app.py, pages/, playground/) for calls to
+t(...) / translate(...). A key built with an f-string is expanded over the
+table its placeholder ranges over (DATASET_PREFIXES below); a new f-string key
+family fails here until its value set is added.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import string
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+import playground.i18n as i18n
+import playground.ui.text as text_module
+from playground import catalog
+from playground.i18n import DEFAULT_LANG, LANGUAGES, has, table, translate
+from playground.spec import Experiment, Note
+from playground.ui.text import field_label, note_text
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = sorted([ROOT / "app.py", *(ROOT / "pages").rglob("*.py"),
+                  *(ROOT / "playground").rglob("*.py")])
+# Plumbing that passes keys through variables; its keys are tested below.
+PASS_THROUGH = {ROOT / "playground" / "ui" / "text.py", ROOT / "playground" / "i18n.py"}
+TRANSLATE_FUNCS = {"t", "translate"}
+
+PROBLEMS = tuple(sorted({info.problem for info in catalog.DATASETS.values()}))
+
+
+def _note_codes() -> set[str]:
+    """Every Note code the code can produce: Note("<code>", ...) calls."""
+    codes = set()
+    for path in (ROOT / "playground").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "Note" and node.args):
+                code = node.args[0]
+                assert isinstance(code, ast.Constant), (
+                    f"{path.name}:{node.lineno}: a Note code must be a literal")
+                codes.add(code.value)
+    return codes
+
+
+NOTE_CODES = _note_codes()
+
+# What the placeholder in t(f"<prefix>{...}") ranges over.
+PREFIX_VALUES: dict[str, tuple[str, ...]] = {
+    "dataset.": tuple(catalog.DATASETS),
+    "activation.": tuple(catalog.ACTIVATIONS),
+    "loss.": tuple(catalog.LOSSES),
+    "optimizer.": tuple(catalog.OPTIMIZERS),
+    "init.": tuple(catalog.INITS),
+    "reg.": tuple(catalog.REGULARIZERS),
+    "feature.": tuple(catalog.FEATURE_NAMES),
+    "problem.": PROBLEMS,
+    "help.loss.": PROBLEMS,
+    "chart.boundary_title.": PROBLEMS,
+    "status.reason.": ("nan", "inf"),  # Trainer.diverged
+    "note.": tuple(sorted(NOTE_CODES)),
+    "field.": tuple(f.name for f in fields(Experiment)),
+    "param.": tuple(f.name for f in fields(Experiment)),
+}
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+class Use:
+    """One translation call: the keys it can ask for and the values it passes."""
+
+    def __init__(self, where: str, keys: tuple[str, ...], values: set[str] | None):
+        self.where, self.keys, self.values = where, keys, values  # values None: **kwargs
+
+    def __repr__(self) -> str:
+        return self.where
+
+
+def _expand(node: ast.JoinedStr, where: str) -> tuple[str, ...] | None:
+    """The keys t(f"...") can ask for; None where the test can't tell."""
+    parts = node.values
+    holes = [i for i, p in enumerate(parts) if isinstance(p, ast.FormattedValue)]
+    if len(holes) != 1:
+        return None
+    prefix = "".join(p.value for p in parts[: holes[0]])
+    suffix = "".join(p.value for p in parts[holes[0] + 1 :])
+    if prefix not in PREFIX_VALUES:
+        return None
+    return tuple(f"{prefix}{v}{suffix}" for v in PREFIX_VALUES[prefix])
+
+
+def _uses() -> list[Use]:
+    uses = []
+    for path in SOURCES:
+        rel = path.relative_to(ROOT)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in TRANSLATE_FUNCS and node.args):
+                continue
+            where = f"{rel}:{node.lineno}"
+            key = node.args[0]
+            keys = None
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                keys = (key.value,)
+            elif isinstance(key, ast.JoinedStr):
+                keys = _expand(key, where)
+            if keys is None:
+                # Only the lookup plumbing may build keys the test can't expand (it
+                # checks has() first); elsewhere, add the family to PREFIX_VALUES.
+                assert path in PASS_THROUGH, f"{where}: a translation key the test can't expand"
+                continue
+            names = {k.arg for k in node.keywords}
+            uses.append(Use(where, keys, None if None in names else names))
+    return uses
+
+
+USES = _uses()
+EN = table(DEFAULT_LANG)
+
+
+def test_the_scan_finds_the_calls():
+    keys = {k for use in USES for k in use.keys}
+    assert len(USES) > 50
+    assert {"app.title", "metric.epoch", "dataset.spiral", "note.clamped",
+            "status.reason.nan", "chart.boundary_title.regression"} <= keys
+
+
+def test_note_codes_are_found():
+    assert {"clamped", "unknown", "bad_value", "ignored", "incompatible_loss"} <= NOTE_CODES
+
+
+@pytest.mark.parametrize("use", USES, ids=str)
+def test_every_used_key_exists(use):
+    missing = [k for k in use.keys if k not in EN]
+    assert not missing, f"{use.where}: missing from assets/i18n/en.json: {missing}"
+
+
+@pytest.mark.parametrize("use", [u for u in USES if u.values is not None], ids=str)
+def test_every_placeholder_is_filled_by_its_call(use):
+    for key in use.keys:
+        unfilled = placeholders(EN.get(key, "")) - use.values
+        assert not unfilled, f"{use.where}: {key} needs {sorted(unfilled)}"
+
+
+# ---- the tables -----------------------------------------------------------------------------
+def test_tables_are_flat_strings_with_valid_placeholders():
+    for lang in LANGUAGES:
+        path = i18n.I18N_DIR / f"{lang}.json"
+        assert path.exists(), path
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for key, text in data.items():
+            assert isinstance(text, str) and text.strip(), (lang, key)
+            placeholders(text)  # raises on unbalanced braces
+
+
+def test_other_languages_match_english():
+    for lang in LANGUAGES:
+        for key, text in table(lang).items():
+            assert key in EN, (lang, key)
+            assert placeholders(text) == placeholders(EN[key]), (lang, key)
+
+
+# ---- field labels and notes -------------------------------------------------------------------
+@pytest.mark.parametrize("name", [f.name for f in fields(Experiment)])
+def test_every_field_has_a_label(name):
+    label = field_label(name)
+    assert label != name and not label.startswith(("field.", "param.")), label
+
+
+def test_choice_values_in_notes_have_names():
+    """note_text names catalog values ('spiral' -> 'Spiral') through CHOICE_TABLES."""
+    tables = getattr(text_module, "CHOICE_TABLES", None)
+    if tables is None:
+        pytest.skip("playground.ui.text has no CHOICE_TABLES")
+    choices = {f.name: f.metadata["choices"] for f in fields(Experiment)
+               if "choices" in f.metadata}
+    choices["activation"] = tuple(catalog.ACTIVATIONS)
+    for name, prefix in tables.items():
+        assert name in choices, name
+        missing = [v for v in choices[name] if f"{prefix}.{v}" not in EN]
+        assert not missing, (name, missing)
+
+
+# Inputs that make the parser produce every kind of note.
+BAD_INPUTS = [
+    {"bogus": "1"},
+    {"dataset": "nope", "loss": "nope", "init": "nope", "optimizer": "nope",
+     "regularization": "nope"},
+    {"lr": "abc", "noise": "abc", "n_samples": "1.5", "seed": "x", "nesterov": "maybe"},
+    {"lr": "99", "noise": "-1", "n_samples": "5", "train_ratio": "2", "momentum": "5",
+     "reg_rate": "9", "n_classes": "9", "seed": "-3", "batch_size": "0"},
+    {"lr": "nan", "show_test": "perhaps", "discretize": "2"},
+    {"dataset": "plane", "loss": "bce"},
+    {"nesterov": "1"},
+    {"batch_size": "2000", "n_samples": "100"},
+    {"features": "x1,zzz"},
+    {"features": "none"},
+    {"features": 5},
+    {"hidden": "100-relu,0-tanh,abc-bogus"},
+    {"hidden": [5, [4, "relu"], {"width": 3}]},
+    {"hidden": 7},
+    {"hidden": ",".join(["4-relu"] * 12)},
+]
+
+
+def _produced_notes() -> list[Note]:
+    notes = []
+    for raw in BAD_INPUTS:
+        notes += Experiment.parse(raw)[1]
+    for text in ("{", "[1, 2]", "null"):
+        notes += Experiment.from_json(text)[1]
+    return notes
+
+
+NOTES = _produced_notes()
+
+
+def test_the_bad_inputs_produce_every_note_code():
+    assert {n.code for n in NOTES} == NOTE_CODES
+
+
+@pytest.mark.parametrize("note", NOTES, ids=lambda n: f"{n.code}-{n.field}")
+def test_every_note_renders(note):
+    text = note_text(note)
+    assert "{" not in text and "}" not in text, text
+    assert not text.startswith("note."), text
+    assert "field." not in text and "param." not in text, text
+    if note.code != "ignored":  # an unknown parameter is named as given
+        assert has(f"param.{note.field}") or has(f"field.{note.field}"), (
+            f"no label for {note.field!r}")
+
+
+@pytest.mark.parametrize("code", sorted(NOTE_CODES))
+def test_note_texts_need_only_field_value_fixed(code):
+    text = translate(f"note.{code}", field="F", value="V", fixed="X")
+    assert "{" not in text, text
+    assert placeholders(EN[f"note.{code}"]) <= {"field", "value", "fixed"}
+
+
+def test_notes_without_a_replacement_do_not_offer_one():
+    """A note whose `fixed` is empty (the thing was left out) must use a text
+    that does not say 'using … instead'."""
+    empty = [n for n in NOTES if n.fixed == ""]
+    assert empty, "the bad inputs should include things that are simply left out"
+    for note in empty:
+        assert "{fixed}" not in EN[f"note.{note.code}"], note
+        text = note_text(note)
+        assert "“”" not in text and "instead" not in text, text
+
+
+# ---- fallbacks ------------------------------------------------------------------------------
+def test_missing_key_shows_as_itself():
+    assert translate("no.such.key") == "no.such.key"
+    assert translate("no.such.key", "xx", n=1) == "no.such.key"
+    assert not has("no.such.key")
+
+
+def test_unknown_language_falls_back_to_english():
+    assert translate("app.title", "xx") == EN["app.title"]
+    assert has("app.title", "xx")
+
+
+def test_partial_language_falls_back_to_english_per_key(monkeypatch):
+    real = i18n.table
+    partial = {"app.title": "Spielplatz"}
+    monkeypatch.setattr(i18n, "table", lambda lang: partial if lang == "de" else real(lang))
+    assert translate("app.title", "de") == "Spielplatz"
+    assert translate("page.playground", "de") == EN["page.playground"]
+    assert translate("no.such.key", "de") == "no.such.key"
+
+
+def test_values_fill_placeholders():
+    assert translate("field.width", i=3) == EN["field.width"].format(i=3)
+    assert "{" not in translate("status.diverged", reason="NaN", lr="10")
+
+
+def test_wrong_or_missing_values_do_not_raise():
+    assert translate("field.width", j=3) == EN["field.width"]  # shown unformatted
+    assert translate("field.width") == EN["field.width"]
+
+
+def test_page_lookup_uses_the_default_language():
+    from playground.ui.text import lang, t
+
+    assert lang() == DEFAULT_LANG
+    assert t("app.title") == EN["app.title"]
