@@ -37,3 +37,124 @@ def boundary_grid(trainer, resolution: int = 100) -> Grid:
     surface = trainer.head.surface(trainer.model(x)).float().cpu().numpy()
     shape = (resolution, resolution) + surface.shape[1:]
     return Grid(axis, axis, surface.reshape(shape))
+
+
+# ---- inside the network -------------------------------------------------------
+MAX_SHOWN = 16  # neurons drawn per layer; wider layers show their most used ones
+SATURATING = {"tanh", "sigmoid"}
+DYING = {"relu"}  # units that can die: zero output for every input
+
+
+def forward_all(model: torch.nn.Sequential, x: torch.Tensor) -> list[torch.Tensor]:
+    """Every layer's output: [a_1, ..., a_H, z], hidden activations (N, width_l)
+    then the raw output (N, n_out). Same modules as model(x), one pass."""
+    outs = []
+    a = x
+    for module in model:
+        a = module(a)
+        if not isinstance(module, torch.nn.Linear):
+            outs.append(a)
+    outs.append(a)  # the last Linear has no activation after it
+    return outs
+
+
+def _shown(weight_out: torch.Tensor | None, width: int) -> list[int]:
+    """Which neurons of a layer to draw: all if few, else the ones whose
+    outgoing weights are largest (they matter most to the next layer)."""
+    if width <= MAX_SHOWN or weight_out is None:
+        return list(range(min(width, MAX_SHOWN)))
+    importance = weight_out.abs().sum(dim=0)  # (width,)
+    return sorted(importance.topk(MAX_SHOWN).indices.tolist())
+
+
+@torch.inference_mode()
+def neuron_maps(trainer, resolution: int = 24) -> dict:
+    """What each neuron computes over the input plane.
+
+    Returns {"columns": [...], "weights": [(out, in) arrays], "biases": [(out,)]}
+    where each column (inputs, hidden layers, output) has "maps" (n_shown, R, R)
+    with row 0 at the bottom of the plane, "shown" (neuron indices), "width".
+    """
+    _, pts = grid_points(trainer.data.extent, resolution)
+    x = feature_matrix(pts, trainer.spec.features).to(trainer.device)  # (R*R, F)
+    trainer.model.eval()
+    outs = forward_all(trainer.model, x)
+    linears = [m for m in trainer.model if isinstance(m, torch.nn.Linear)]
+    weights = [lin.weight.detach() for lin in linears]
+    columns = []
+    layers = [x, *outs[:-1]]
+    for i, values in enumerate(layers):  # (R*R, width) each
+        width = values.shape[1]
+        shown = _shown(weights[i], width)
+        maps = values[:, shown].T.reshape(len(shown), resolution, resolution)
+        columns.append({"maps": maps.float().cpu().numpy(), "shown": shown, "width": width})
+    surface = trainer.head.surface(outs[-1])  # (R*R,) or (R*R, K)
+    surface = surface.T if surface.ndim == 2 else surface[None]
+    n_out = surface.shape[0]
+    columns.append({"maps": surface.reshape(n_out, resolution, resolution).float().cpu().numpy(),
+                    "shown": list(range(n_out)), "width": n_out})
+    return {
+        "columns": columns,
+        "weights": [w.float().cpu().numpy().copy() for w in weights],
+        "biases": [lin.bias.detach().float().cpu().numpy().copy() for lin in linears],
+    }
+
+
+@torch.inference_mode()
+def layer_stats(trainer) -> list[dict]:
+    """One row per dense layer: weight norm, norm of the latest step's gradient,
+    mean |output| over the training set, and the share of inactive units
+    (dead ReLUs: zero for every training point; saturated tanh/sigmoid: share
+    of outputs within 1 % of a limit). None where the idea doesn't apply."""
+    trainer.model.eval()
+    outs = forward_all(trainer.model, trainer.x_train)
+    acts = [layer.activation for layer in trainer.spec.hidden] + [None]
+    rows = []
+    for i, ((w, _b), (gw, gb), a, act) in enumerate(
+        zip(trainer.parameters_by_layer(), trainer.gradients_by_layer(), outs, acts)
+    ):
+        inactive = None
+        if act in DYING:
+            inactive = (a <= 0).all(dim=0).float().mean()
+        elif act == "tanh":
+            inactive = (a.abs() > 0.99).float().mean()
+        elif act == "sigmoid":
+            inactive = ((a < 0.01) | (a > 0.99)).float().mean()
+        rows.append({
+            "layer": i + 1,
+            "weight_norm": torch.linalg.vector_norm(w),
+            "grad_norm": torch.sqrt(gw.pow(2).sum() + gb.pow(2).sum()),
+            "act_mean_abs": a.abs().mean(),
+            "inactive_share": inactive,
+        })
+    # One host sync for every number.
+    keys = ("weight_norm", "grad_norm", "act_mean_abs", "inactive_share")
+    flat = [row[k] for row in rows for k in keys if row[k] is not None]
+    values = iter(torch.stack(flat).tolist()) if flat else iter(())
+    for row in rows:
+        for k in keys:
+            if row[k] is not None:
+                row[k] = next(values)
+    return rows
+
+
+HIST_BINS = 30
+
+
+@torch.inference_mode()
+def histograms(trainer) -> dict:
+    """Weights and latest gradients of each dense layer, binned on one shared
+    symmetric range per kind so snapshots can be compared over time.
+
+    Returns {"weights": (edges (B+1,), counts (L, B)), "grads": (...)}.
+    """
+    out = {}
+    pairs = {"weights": [w for w, _ in trainer.parameters_by_layer()],
+             "grads": [gw for gw, _ in trainer.gradients_by_layer()]}
+    for kind, tensors in pairs.items():
+        flat = [t.detach().float().reshape(-1).cpu() for t in tensors]
+        limit = max(float(t.abs().max()) if t.numel() else 0.0 for t in flat) or 1.0
+        edges = torch.linspace(-limit, limit, HIST_BINS + 1)
+        counts = torch.stack([torch.histc(t, HIST_BINS, -limit, limit) for t in flat])
+        out[kind] = (edges.numpy(), counts.numpy())
+    return out

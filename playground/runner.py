@@ -21,13 +21,26 @@ from dataclasses import fields, replace
 import torch
 
 from playground.device import describe
-from playground.probe import boundary_grid
+from playground.probe import boundary_grid, histograms, layer_stats, neuron_maps
 from playground.spec import Experiment
 from playground.trainer import Trainer
 
 PUBLISH_EVERY = 0.1  # seconds between messages while training (grid included)
 SLICE = 0.05  # seconds of training between command checks
 VIEW_FIELDS = {"show_test", "discretize"}
+STATS_EVERY = 0.25  # seconds between layer-statistics rows while training
+HIST_EVERY = 1.0  # seconds between histogram snapshots while training
+MAX_HISTS = 64  # histogram snapshots kept; older ones are thinned to every other
+VIEWS = {"network", "stats"}  # optional probes; each costs time only when on
+
+
+def keep_thinned(items: list, item, cap: int = MAX_HISTS) -> list:
+    """Append, and past `cap` keep every other item (oldest first), so a long
+    run keeps snapshots spread over all of training. Returns a new list when
+    it thins, so readers holding the old one are unaffected. Worker and
+    runner both apply it, so their copies stay the same."""
+    items.append(item)
+    return items[::2] if len(items) > cap else items
 
 
 def spec_change(old: Experiment, new: Experiment) -> str:
@@ -51,6 +64,7 @@ class Runner:
         self.idle = False  # paused because nobody is watching; resumes on "wake"
         self.rate = 0.0
         self.error = ""
+        self.views: set[str] = set()
         self._new_trainer(spec)
 
     def _new_trainer(self, spec: Experiment) -> None:
@@ -60,6 +74,10 @@ class Runner:
         self.sent_data = False
         self.rate = 0.0
         self.error = ""
+        self.stats: list[dict] = []  # long form: one row per (record, layer)
+        self.sent_stats = 0
+        self.stats_at = (-1, 0.0)  # (step, time) of the last stats record
+        self.hist_at = (-1, 0.0)
 
     def apply(self, command: str, arg=None) -> None:
         trainer = self.trainer
@@ -81,6 +99,11 @@ class Runner:
                 trainer.spec = arg
             elif change == "view":
                 trainer.spec = replace(arg, lr=trainer.spec.lr)
+        elif command == "views":
+            self.views = set(arg) & VIEWS
+        elif command == "edit":
+            trainer.edit(*arg)
+            self.stats_at = (-1, 0.0)  # the edit shows in the next stats row
         elif command == "idle":
             self.idle = self.running
             self.running = False
@@ -108,6 +131,26 @@ class Runner:
             return "diverged", self.trainer.diverged
         return ("running" if self.running else "paused"), ""
 
+    def _probe(self) -> tuple[dict | None, list[dict], dict | None]:
+        """Network maps, new stats rows and a new histogram snapshot, each
+        only if its view is on and (while training) its interval has passed."""
+        trainer, now = self.trainer, time.monotonic()
+        network = neuron_maps(trainer) if "network" in self.views else None
+        hist = None
+        if "stats" in self.views:
+            due = not self.running or now - self.stats_at[1] >= STATS_EVERY
+            if trainer.step != self.stats_at[0] and due:
+                for row in layer_stats(trainer):
+                    self.stats.append({"epoch": trainer.epoch, "step": trainer.step, **row})
+                self.stats_at = (trainer.step, now)
+            due = not self.running or now - self.hist_at[1] >= HIST_EVERY
+            if trainer.step != self.hist_at[0] and due:
+                hist = {"epoch": trainer.epoch, "step": trainer.step, **histograms(trainer)}
+                self.hist_at = (trainer.step, now)
+        new_stats = self.stats[self.sent_stats :]
+        self.sent_stats = len(self.stats)
+        return network, new_stats, hist
+
     def message(self) -> dict:
         """Everything the page needs that changed since the last message."""
         trainer = self.trainer
@@ -116,12 +159,14 @@ class Runner:
         rows = {c: v[self.sent_rows : n] for c, v in cols.items()}
         self.sent_rows = n
         status, detail = self.status()
+        network, stats, hist = self._probe()
         msg = {
             "run": self.run_id, "spec": trainer.spec, "status": status, "detail": detail,
             "epoch": trainer.epoch, "step": trainer.step, "rows": rows,
             "grid": boundary_grid(trainer), "device": describe(trainer.device),
             "rate": self.rate if status == "running" else 0.0,
             "data": None if self.sent_data else trainer.data,
+            "network": network, "stats": stats, "hist": hist,
         }
         self.sent_data = True
         return msg

@@ -74,6 +74,38 @@ class Trainer:
             group["lr"] = lr
         self.spec = replace(self.spec, lr=lr)
 
+    @torch.no_grad()
+    def edit(self, kind: str, layer: int, row: int, col: int, value: float) -> bool:
+        """Set one weight (kind "w": W[row, col] of dense layer `layer`) or bias
+        (kind "b": b[row]). Applies in place, also while paused. False if the
+        address doesn't exist or the value isn't finite."""
+        linears = linear_layers(self.model)
+        if not (0 <= layer < len(linears)) or not math.isfinite(value):
+            return False
+        lin = linears[layer]
+        if kind == "w" and 0 <= row < lin.out_features and 0 <= col < lin.in_features:
+            lin.weight[row, col] = value
+            return True
+        if kind == "b" and 0 <= row < lin.out_features:
+            lin.bias[row] = value
+            return True
+        return False
+
+    def parameters_by_layer(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(W (out, in), b (out,)) of each dense layer."""
+        return [(lin.weight, lin.bias) for lin in linear_layers(self.model)]
+
+    def gradients_by_layer(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Gradients of the latest step, shaped like parameters_by_layer();
+        zeros before the first step."""
+        if self.fast:
+            return list(zip(self.fast.gw, self.fast.gb))
+        return [
+            (w.grad if w.grad is not None else torch.zeros_like(w),
+             b.grad if b.grad is not None else torch.zeros_like(b))
+            for w, b in self.parameters_by_layer()
+        ]
+
     # ---- training --------------------------------------------------------
     def penalty(self) -> torch.Tensor | None:
         spec = self.spec

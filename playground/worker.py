@@ -17,12 +17,12 @@ import sys
 import threading
 import time
 import types
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from playground.data.dataset import Dataset
 from playground.history import COLUMNS, History
 from playground.probe import Grid
-from playground.runner import serve
+from playground.runner import keep_thinned, serve
 from playground.spec import Experiment
 
 IDLE_TIMEOUT = 8.0  # seconds without a snapshot request before training pauses
@@ -43,9 +43,23 @@ class Snapshot:
     device: str
     message: str = ""  # divergence reason ("nan", "inf") or error details
     version: int = 0  # increases with every message
+    network: dict | None = None  # probe.neuron_maps output, when that view is on
+    # Append-only lists shared with later snapshots; [0, n) are this one's.
+    stats_list: list = field(default_factory=list)  # layer-statistics rows (dicts)
+    n_stats: int = 0
+    hists_list: list = field(default_factory=list)  # histogram snapshots, thinned
+    n_hists: int = 0
 
     def frame(self):
         return self.history.frame(self.n)
+
+    @property
+    def stats(self) -> list[dict]:
+        return self.stats_list[: self.n_stats]
+
+    @property
+    def hists(self) -> list[dict]:
+        return self.hists_list[: self.n_hists]
 
 
 def _context():
@@ -96,6 +110,9 @@ class Worker:
         self._synced: set[int] = set()
         self._ids = itertools.count(1)
         self._history = History()
+        self._stats: list[dict] = []
+        self._hists: list[dict] = []
+        self._network = None
         self._run = None
         self._data = None
         self._version = 0
@@ -146,6 +163,14 @@ class Worker:
         """Apply a new spec: live where possible (lr, view options), else rebuild."""
         self._spec = spec
         self._send("update", spec)
+
+    def set_views(self, views: set[str]) -> None:
+        """Which optional probes to run ("network", "stats")."""
+        self._send("views", frozenset(views))
+
+    def edit(self, kind: str, layer: int, row: int, col: int, value: float) -> None:
+        """Set one weight ("w") or bias ("b"); applies at once, also while paused."""
+        self._send("edit", (kind, layer, row, col, value))
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until every command sent so far shows in the snapshot."""
@@ -212,17 +237,23 @@ class Worker:
     def _accept(self, msg: dict) -> None:
         if msg["run"] != self._run:
             self._run, self._history = msg["run"], History()
+            self._stats, self._hists = [], []
         if msg["data"] is not None:
             self._data = msg["data"]
         rows = msg["rows"]
         for i in range(len(rows["epoch"])):
             self._history.append(**{c: rows[c][i] for c in COLUMNS})
+        self._stats.extend(msg["stats"])
+        if msg["hist"] is not None:
+            self._hists = keep_thinned(self._hists, msg["hist"])
         self._version += 1
         snap = Snapshot(
             spec=msg["spec"], status=msg["status"], epoch=msg["epoch"], step=msg["step"],
             history=self._history, n=len(self._history), grid=msg["grid"], data=self._data,
             steps_per_sec=msg["rate"], device=msg["device"], message=msg["detail"],
-            version=self._version,
+            version=self._version, network=msg["network"],
+            stats_list=self._stats, n_stats=len(self._stats),
+            hists_list=self._hists, n_hists=len(self._hists),
         )
         with self._cond:
             self._snapshot = snap
