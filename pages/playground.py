@@ -4,7 +4,7 @@ import streamlit as st
 
 from playground.model import dense_param_count, layer_widths
 from playground.spec import Experiment
-from playground.ui import controls, live, session
+from playground.ui import controls, inside, live, session
 from playground.ui.text import note_text, t
 
 spec, first_run = session.initial_spec()
@@ -40,4 +40,5 @@ network_summary.caption(t("network.summary", shape=" → ".join(map(str, widths)
 
 status = worker.snapshot().status
 live.control_bar(worker, status)
-live.live_view(worker, running=status == "running")
+views = inside.views_ui(worker)
+live.live_view(worker, running=status == "running", views=views)

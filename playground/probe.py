@@ -153,6 +153,8 @@ def histograms(trainer) -> dict:
              "grads": [gw for gw, _ in trainer.gradients_by_layer()]}
     for kind, tensors in pairs.items():
         flat = [t.detach().float().reshape(-1).cpu() for t in tensors]
+        # A diverged network holds NaN/inf: bin only what is finite.
+        flat = [t[torch.isfinite(t)] for t in flat]
         limit = max(float(t.abs().max()) if t.numel() else 0.0 for t in flat) or 1.0
         edges = torch.linspace(-limit, limit, HIST_BINS + 1)
         counts = torch.stack([torch.histc(t, HIST_BINS, -limit, limit) for t in flat])

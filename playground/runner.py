@@ -30,17 +30,41 @@ SLICE = 0.05  # seconds of training between command checks
 VIEW_FIELDS = {"show_test", "discretize"}
 STATS_EVERY = 0.25  # seconds between layer-statistics rows while training
 HIST_EVERY = 1.0  # seconds between histogram snapshots while training
-MAX_HISTS = 64  # histogram snapshots kept; older ones are thinned to every other
+MAX_HISTS = 64  # histogram snapshots kept, spread over the whole run (see Spread)
 VIEWS = {"network", "stats"}  # optional probes; each costs time only when on
 
 
-def keep_thinned(items: list, item, cap: int = MAX_HISTS) -> list:
-    """Append, and past `cap` keep every other item (oldest first), so a long
-    run keeps snapshots spread over all of training. Returns a new list when
-    it thins, so readers holding the old one are unaffected. Worker and
-    runner both apply it, so their copies stay the same."""
-    items.append(item)
-    return items[::2] if len(items) > cap else items
+class Spread:
+    """At most `cap` items spread evenly over everything added, plus the newest.
+
+    Item k (counting from 0) is kept while k is a multiple of the stride; the
+    stride doubles whenever the kept items pass `cap`, dropping every other
+    one. So a long run keeps snapshots from its whole length, not just its end.
+    """
+
+    def __init__(self, cap: int = MAX_HISTS) -> None:
+        self.cap = cap
+        self.stride = 1
+        self.count = 0
+        self.kept: list = []
+        self.newest = None
+
+    def add(self, item) -> None:
+        if self.count % self.stride == 0:
+            self.kept.append(item)
+            if len(self.kept) > self.cap:
+                self.stride *= 2
+                self.kept = self.kept[::2]
+        self.count += 1
+        self.newest = item
+
+    def items(self) -> tuple:
+        """Kept items oldest first, ending with the newest one added."""
+        if self.newest is None:
+            return ()
+        if self.kept and self.kept[-1] is self.newest:
+            return tuple(self.kept)
+        return (*self.kept, self.newest)
 
 
 def spec_change(old: Experiment, new: Experiment) -> str:
@@ -103,7 +127,7 @@ class Runner:
             self.views = set(arg) & VIEWS
         elif command == "edit":
             trainer.edit(*arg)
-            self.stats_at = (-1, 0.0)  # the edit shows in the next stats row
+            self.stats_at = self.hist_at = (-1, 0.0)  # the edit shows in the next records
         elif command == "idle":
             self.idle = self.running
             self.running = False
@@ -178,7 +202,19 @@ def serve(conn, spec: Experiment) -> None:
     a command to take effect."""
     torch.set_num_threads(1)  # tiny tensors: threads only add overhead, and cores are shared
     runner = Runner(spec)
-    conn.send({**runner.message(), "synced": []})
+
+    def send(synced: list) -> None:
+        try:
+            msg = runner.message()
+        except Exception:  # noqa: BLE001 - a probe failed: report it, keep serving
+            runner.running = False
+            runner.error = traceback.format_exc(limit=4)
+            runner.views = set()
+            msg = runner.message()
+        conn.send({**msg, "synced": synced})
+
+    send([])
+
     last_publish = time.monotonic()
     while True:
         try:
@@ -198,7 +234,7 @@ def serve(conn, spec: Experiment) -> None:
                         synced.append(sync_id)
                     if not conn.poll(0):
                         break
-                conn.send({**runner.message(), "synced": synced})
+                send(synced)
                 last_publish = time.monotonic()
             if runner.running:
                 try:
@@ -207,7 +243,7 @@ def serve(conn, spec: Experiment) -> None:
                     runner.running = False
                     runner.error = traceback.format_exc(limit=4)
                 if time.monotonic() - last_publish >= PUBLISH_EVERY or not runner.running:
-                    conn.send({**runner.message(), "synced": []})
+                    send([])
                     last_publish = time.monotonic()
         except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
             return  # the page process went away: nothing left to serve

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from playground.data.dataset import Dataset
 from playground.history import COLUMNS, History
 from playground.probe import Grid
-from playground.runner import keep_thinned, serve
+from playground.runner import Spread, serve
 from playground.spec import Experiment
 
 IDLE_TIMEOUT = 8.0  # seconds without a snapshot request before training pauses
@@ -47,8 +47,7 @@ class Snapshot:
     # Append-only lists shared with later snapshots; [0, n) are this one's.
     stats_list: list = field(default_factory=list)  # layer-statistics rows (dicts)
     n_stats: int = 0
-    hists_list: list = field(default_factory=list)  # histogram snapshots, thinned
-    n_hists: int = 0
+    hists: tuple = ()  # histogram snapshots spread over the run, newest last
 
     def frame(self):
         return self.history.frame(self.n)
@@ -57,9 +56,6 @@ class Snapshot:
     def stats(self) -> list[dict]:
         return self.stats_list[: self.n_stats]
 
-    @property
-    def hists(self) -> list[dict]:
-        return self.hists_list[: self.n_hists]
 
 
 def _context():
@@ -111,7 +107,7 @@ class Worker:
         self._ids = itertools.count(1)
         self._history = History()
         self._stats: list[dict] = []
-        self._hists: list[dict] = []
+        self._hists = Spread()
         self._network = None
         self._run = None
         self._data = None
@@ -237,7 +233,7 @@ class Worker:
     def _accept(self, msg: dict) -> None:
         if msg["run"] != self._run:
             self._run, self._history = msg["run"], History()
-            self._stats, self._hists = [], []
+            self._stats, self._hists = [], Spread()
         if msg["data"] is not None:
             self._data = msg["data"]
         rows = msg["rows"]
@@ -245,7 +241,7 @@ class Worker:
             self._history.append(**{c: rows[c][i] for c in COLUMNS})
         self._stats.extend(msg["stats"])
         if msg["hist"] is not None:
-            self._hists = keep_thinned(self._hists, msg["hist"])
+            self._hists.add(msg["hist"])
         self._version += 1
         snap = Snapshot(
             spec=msg["spec"], status=msg["status"], epoch=msg["epoch"], step=msg["step"],
@@ -253,7 +249,7 @@ class Worker:
             steps_per_sec=msg["rate"], device=msg["device"], message=msg["detail"],
             version=self._version, network=msg["network"],
             stats_list=self._stats, n_stats=len(self._stats),
-            hists_list=self._hists, n_hists=len(self._hists),
+            hists=self._hists.items(),
         )
         with self._cond:
             self._snapshot = snap

@@ -10,6 +10,7 @@ import math
 import streamlit as st
 
 from playground import charts
+from playground.ui import inside
 from playground.ui.text import t
 from playground.worker import Snapshot, Worker
 
@@ -39,13 +40,19 @@ def control_bar(worker: Worker, status: str) -> None:
                  on_click=_after, args=(worker, "reset"), width="stretch", help=t("help.reset"))
 
 
-def live_view(worker: Worker, running: bool) -> None:
+def live_view(worker: Worker, running: bool, views: set[str]) -> None:
     @st.fragment(run_every=POLL_SECONDS if running else None)
     def _live() -> None:
         snap = worker.snapshot()
         if (snap.status == "running") != running:
             st.rerun()  # training paused itself (or started): switch polling, redraw buttons
         draw(snap)
+        if "network" in views:
+            st.subheader(t("inside.network_title"), divider="gray")
+            inside.draw_network(snap, worker)
+        if "stats" in views:
+            st.subheader(t("inside.stats_title"), divider="gray")
+            inside.draw_stats(snap)
 
     _live()
 
@@ -82,7 +89,12 @@ def draw(snap: Snapshot) -> None:
         print(snap.message)  # server log keeps the details; the page gets a plain message
         st.error(t("status.error"), icon=":material/error:")
 
-    left, right = st.columns([5, 4])
+    neuron = inside.selected_map(snap)
+    if neuron is None:
+        left, right = st.columns([5, 4])
+    else:
+        left, middle, right = st.columns([5, 4, 4])
+        middle.plotly_chart(neuron, key="chart.neuron", config={"displaylogo": False})
     with left:
         st.plotly_chart(_boundary(snap), key="chart.boundary", config={"displaylogo": False})
     with right:

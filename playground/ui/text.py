@@ -16,6 +16,11 @@ def t(key: str, **values) -> str:
     return translate(key, lang(), **values)
 
 
+def template(key: str) -> str:
+    """A text whose {placeholders} a chart builder fills in later."""
+    return translate(key, lang())
+
+
 def field_label(name: str) -> str:
     """A setting's name as a user reads it; unknown names (from a link) as given."""
     for key in (f"param.{name}", f"field.{name}"):

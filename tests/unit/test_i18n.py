@@ -29,7 +29,7 @@ SOURCES = sorted([ROOT / "app.py", *(ROOT / "pages").rglob("*.py"),
                   *(ROOT / "playground").rglob("*.py")])
 # Plumbing that passes keys through variables; its keys are tested below.
 PASS_THROUGH = {ROOT / "playground" / "ui" / "text.py", ROOT / "playground" / "i18n.py"}
-TRANSLATE_FUNCS = {"t", "translate"}
+TRANSLATE_FUNCS = {"t", "translate", "template"}  # template(): filled later by a chart
 
 PROBLEMS = tuple(sorted({info.problem for info in catalog.DATASETS.values()}))
 
@@ -50,6 +50,8 @@ def _note_codes() -> set[str]:
 
 NOTE_CODES = _note_codes()
 
+STAT_COLUMNS = ("grad_norm", "weight_norm", "act_mean_abs", "inactive_share")
+
 # What the placeholder in t(f"<prefix>{...}") ranges over.
 PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "dataset.": tuple(catalog.DATASETS),
@@ -66,6 +68,12 @@ PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "note.": tuple(sorted(NOTE_CODES)),
     "field.": tuple(f.name for f in fields(Experiment)),
     "param.": tuple(f.name for f in fields(Experiment)),
+    "inside.view.": ("network", "stats"),
+    "inside.kind.": ("w", "b"),
+    "inside.stat.": STAT_COLUMNS,
+    "inside.stat_axis.": STAT_COLUMNS,
+    "inside.hist.": ("weights", "grads"),
+    "inside.": ("more", "edge", "node"),  # templates for the network figure
 }
 
 
@@ -117,6 +125,8 @@ def _uses() -> list[Use]:
                 assert path in PASS_THROUGH, f"{where}: a translation key the test can't expand"
                 continue
             names = {k.arg for k in node.keywords}
+            if node.func.id == "template":
+                names = {None}  # the chart builder fills the placeholders
             uses.append(Use(where, keys, None if None in names else names))
     return uses
 

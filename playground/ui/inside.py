@@ -1,0 +1,212 @@
+"""Inside the network: the diagram with neuron maps, weight editing, and layer
+statistics over time. Drawn from snapshots only; edits go to the worker as
+commands, so the page never touches the model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from playground import network_charts
+from playground.ui.text import t, template
+from playground.worker import Snapshot, Worker
+
+VIEWS_KEY = "inside.views"
+SELECTED_KEY = "inside.selected"  # (column, neuron) of the neuron shown enlarged
+TARGET_KEY = "inside.target"  # ("w", layer, row, col) or ("b", layer, row, 0) to edit
+CHART_KEY = "chart.network"
+CONFIG = {"displaylogo": False, "displayModeBar": False}
+
+
+def views_ui(worker: Worker) -> set[str]:
+    """The 'look inside' switches; the worker runs only the probes that are on."""
+    options = ("network", "stats")
+    st.session_state.setdefault(VIEWS_KEY, ["network"])
+    chosen = st.segmented_control(
+        t("inside.views"), options, selection_mode="multi", key=VIEWS_KEY,
+        format_func=lambda v: t(f"inside.view.{v}"), help=t("help.inside.views"),
+    )
+    views = set(chosen or ())
+    if st.session_state.get("inside.sent") != views:
+        worker.set_views(views)
+        worker.wait_idle(timeout=2.0)
+        st.session_state["inside.sent"] = views
+    return views
+
+
+def _on_pick() -> None:
+    """A click or box selection on the diagram: remember what was picked.
+
+    Streamlit gives the chart a new identity whenever the figure changes (every
+    redraw while training), so the selection is copied out at once."""
+    event = st.session_state.get(CHART_KEY)
+    points = (event or {}).get("selection", {}).get("points", [])
+    for point in points:
+        data = point.get("customdata")
+        if not data:
+            continue
+        kind, a, b = data[0], int(data[1]), int(data[2])
+        if kind == "n":  # node: column, neuron
+            st.session_state[SELECTED_KEY] = (a, b)
+            if a > 0:
+                st.session_state[TARGET_KEY] = ("b", a - 1, b, 0)
+        elif kind == "w":  # edge: layer, to, from
+            st.session_state[TARGET_KEY] = ("w", a, b, int(data[3]))
+        elif kind == "b":
+            st.session_state[TARGET_KEY] = ("b", a, b, 0)
+        return
+
+
+def _column_names(snap: Snapshot) -> list[str]:
+    spec = snap.spec
+    names = [t("inside.inputs")]
+    names += [t("inside.layer", i=i + 1, act=t(f"activation.{layer.activation}"))
+              for i, layer in enumerate(spec.hidden)]
+    return names + [t("inside.output")]
+
+
+def _node_names(snap: Snapshot, column: int, shown: list[int]) -> list[str]:
+    if column == 0:
+        return [t(f"feature.{snap.spec.features[i]}") for i in shown]
+    return [str(i + 1) for i in shown]
+
+
+def selected_map(snap: Snapshot):
+    """The enlarged map of the selected neuron, or None if nothing valid is selected."""
+    picked = st.session_state.get(SELECTED_KEY)
+    net = snap.network
+    if not picked or net is None:
+        return None
+    column, neuron = picked
+    if column >= len(net["columns"]):
+        return None
+    col = net["columns"][column]
+    if neuron not in col["shown"]:
+        return None
+    values = col["maps"][col["shown"].index(neuron)]
+    name = _column_names(snap)[column]
+    title = t("inside.neuron_title", layer=name, neuron=_node_names(snap, column, [neuron])[0])
+    labels = {"value": t("chart.value"), "x": "x1", "y": "x2"}
+    return network_charts.neuron_map_figure(values, snap.data.extent, title, labels)
+
+
+def draw_network(snap: Snapshot, worker: Worker) -> None:
+    net = snap.network
+    if net is None:
+        st.caption(t("inside.waiting"))
+        return
+    names = _column_names(snap)
+    columns = [
+        {**col, "name": names[i], "node_names": _node_names(snap, i, col["shown"])}
+        for i, col in enumerate(net["columns"])
+    ]
+    labels = {key: template(f"inside.{key}") for key in ("more", "edge", "node")}
+    fig = network_charts.network_figure(
+        columns, net["weights"], net["biases"], st.session_state.get(SELECTED_KEY), labels
+    )
+    st.plotly_chart(fig, key=CHART_KEY, on_select=_on_pick, selection_mode="points",
+                    config=CONFIG)
+    if any(col["width"] > len(col["shown"]) for col in columns):
+        st.caption(t("inside.summary_note"))
+    st.caption(t("inside.pick_hint"))
+    edit_panel(snap, worker)
+
+
+EDIT_KEYS = ("inside.kind", "inside.layer", "inside.row", "inside.col", "inside.value")
+
+
+def edit_panel(snap: Snapshot, worker: Worker) -> None:
+    """Type a new value for one weight or bias; it applies at once.
+
+    The fields have stable keys so a redraw while training doesn't wipe what
+    is being typed; a pick on the diagram loads its address and value."""
+    net = snap.network
+    weights, biases = net["weights"], net["biases"]
+    target = st.session_state.get(TARGET_KEY) or ("w", 0, 0, 0)
+    if target[1] >= len(weights):
+        target = ("w", 0, 0, 0)
+    if st.session_state.get("inside.loaded") != target or "inside.kind" not in st.session_state:
+        kind, layer, row, col = target
+        w = weights[layer]
+        row, col = min(row, w.shape[0] - 1), min(col, w.shape[1] - 1)
+        value = float(w[row, col] if kind == "w" else biases[layer][row])
+        for key, v in zip(EDIT_KEYS, (kind, layer, row + 1, col + 1, value)):
+            st.session_state[key] = v
+        st.session_state["inside.loaded"] = target
+    names = _column_names(snap)
+    with st.form("inside.edit", border=True):
+        st.markdown(t("inside.edit_title"))
+        c1, c2, c3, c4, c5 = st.columns(5, vertical_alignment="bottom")
+        kind = c1.selectbox(t("inside.kind"), ("w", "b"), key="inside.kind",
+                            format_func=lambda k: t(f"inside.kind.{k}"))
+        layer = c2.selectbox(t("inside.into"), range(len(weights)), key="inside.layer",
+                             format_func=lambda i: names[i + 1])
+        row = c3.number_input(t("inside.to_neuron"), 1, 64, key="inside.row") - 1
+        col = c4.number_input(t("inside.from_neuron"), 1, 64, key="inside.col",
+                              help=t("help.inside.from_neuron")) - 1
+        value = c5.number_input(t("inside.value"), -100.0, 100.0, step=0.1, format="%.4f",
+                                key="inside.value")
+        if st.form_submit_button(t("inside.apply"), icon=":material/edit:"):
+            w = weights[layer]
+            if row >= w.shape[0] or (kind == "w" and col >= w.shape[1]):
+                st.warning(t("inside.no_such", rows=w.shape[0], cols=w.shape[1]))
+            else:
+                worker.edit(kind, layer, row, col, float(value))
+                worker.wait_idle(timeout=2.0)
+                st.session_state[TARGET_KEY] = (kind, layer, row, col)
+                st.session_state["inside.loaded"] = (kind, layer, row, col)
+                st.rerun(scope="fragment")
+        w = weights[layer]
+        if row < w.shape[0] and (kind == "b" or col < w.shape[1]):
+            now = float(w[row, col] if kind == "w" else biases[layer][row])
+            st.caption(t("inside.current", value=f"{now:.4f}"))
+
+
+def draw_stats(snap: Snapshot) -> None:
+    rows = snap.stats
+    if not rows:
+        st.caption(t("inside.stats_waiting"))
+        return
+    frame = pd.DataFrame(rows)
+    names = _column_names(snap)[1:]
+    frame["layer"] = frame["layer"].map(lambda i: names[i - 1])
+    x = t("chart.epoch")
+    left, right = st.columns(2)
+    specs = [
+        (left, "grad_norm", True), (right, "weight_norm", False),
+        (left, "act_mean_abs", False), (right, "inactive_share", False),
+    ]
+    for box, column, log in specs:
+        if frame[column].notna().any():
+            box.plotly_chart(network_charts.layer_stats_figure(
+                frame.dropna(subset=[column]), column, t(f"inside.stat.{column}"),
+                t(f"inside.stat_axis.{column}"), x, log_y=log),
+                key=f"chart.stat.{column}", config=CONFIG)
+    latest = frame[frame["step"] == frame["step"].max()]
+    left.plotly_chart(network_charts.gradient_flow_figure(
+        list(latest["layer"]), list(latest["grad_norm"]), t("inside.flow_title"),
+        t("inside.stat_axis.grad_norm")), key="chart.flow", config=CONFIG)
+    with right:
+        _histograms(snap)
+    st.caption(t("inside.flow_hint"))
+
+
+def _histograms(snap: Snapshot) -> None:
+    hists = snap.hists
+    if not hists:
+        return
+    which = st.segmented_control(t("inside.hist_of"), ("weights", "grads"), key="inside.hist",
+                                 default="weights", format_func=lambda k: t(f"inside.hist.{k}"))
+    latest = len(hists) - 1
+    index = latest
+    if len(hists) > 1:
+        index = st.slider(t("inside.hist_at"), 0, latest, latest, key=f"inside.hist_at.{latest}",
+                          help=t("help.inside.hist_at"))
+    which = which or "weights"
+    hist = hists[index]
+    edges, counts = hist[which]
+    names = _column_names(snap)[1:]
+    st.plotly_chart(network_charts.histogram_figure(
+        edges, counts, names, t("inside.hist_title", epoch=hist["epoch"]),
+        t(f"inside.hist.{which}"), t("inside.count")),
+        key="chart.hist", config=CONFIG)
