@@ -424,9 +424,19 @@ def layer_stats_figure(
                 hovertemplate="%{y:.4g}",
             ))
     _layout(fig, title, height)
+    _side_legend(fig)
     fig.update_xaxes(title_text=x_title, rangemode="tozero")
     fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
     return fig
+
+
+def _side_legend(fig: go.Figure) -> None:
+    """One entry per layer can be many: list them at the right, clear of the title."""
+    fig.update_layout(
+        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02,
+                    font=dict(size=11)),
+        margin=dict(r=10),
+    )
 
 
 def gradient_flow_figure(
@@ -479,6 +489,7 @@ def histogram_figure(
             fill="tozeroy", fillcolor=f"rgba({r},{g},{b},0.12)", hovertemplate="%{y:.4g}",
         ))
     _layout(fig, title, height)
+    _side_legend(fig)
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, rangemode="tozero")
     return fig

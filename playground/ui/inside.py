@@ -125,14 +125,17 @@ def edit_panel(snap: Snapshot, worker: Worker) -> None:
     target = st.session_state.get(TARGET_KEY) or ("w", 0, 0, 0)
     if target[1] >= len(weights):
         target = ("w", 0, 0, 0)
-    if st.session_state.get("inside.loaded") != target or "inside.kind" not in st.session_state:
+    # Reload the fields when a new target is picked, or once after training
+    # moved on while paused; never while training, so typing isn't wiped.
+    marker = (target, None if snap.status == "running" else snap.step)
+    if st.session_state.get("inside.loaded") != marker or "inside.kind" not in st.session_state:
         kind, layer, row, col = target
         w = weights[layer]
         row, col = min(row, w.shape[0] - 1), min(col, w.shape[1] - 1)
         value = float(w[row, col] if kind == "w" else biases[layer][row])
         for key, v in zip(EDIT_KEYS, (kind, layer, row + 1, col + 1, value)):
             st.session_state[key] = v
-        st.session_state["inside.loaded"] = target
+        st.session_state["inside.loaded"] = marker
     names = _column_names(snap)
     with st.form("inside.edit", border=True):
         st.markdown(t("inside.edit_title"))
@@ -154,7 +157,6 @@ def edit_panel(snap: Snapshot, worker: Worker) -> None:
                 worker.edit(kind, layer, row, col, float(value))
                 worker.wait_idle(timeout=2.0)
                 st.session_state[TARGET_KEY] = (kind, layer, row, col)
-                st.session_state["inside.loaded"] = (kind, layer, row, col)
                 st.rerun(scope="fragment")
         w = weights[layer]
         if row < w.shape[0] and (kind == "b" or col < w.shape[1]):
