@@ -100,6 +100,7 @@ class Worker:
             self._proc.start()
         child.close()
         self._spec = spec
+        self._views: frozenset[str] = frozenset()
         self._send_lock = threading.Lock()
         self._cond = threading.Condition()
         self._snapshot: Snapshot | None = None
@@ -160,9 +161,15 @@ class Worker:
         self._spec = spec
         self._send("update", spec)
 
+    @property
+    def views(self) -> frozenset[str]:
+        """The optional probes most recently asked for."""
+        return self._views
+
     def set_views(self, views: set[str]) -> None:
         """Which optional probes to run ("network", "stats")."""
-        self._send("views", frozenset(views))
+        self._views = frozenset(views)
+        self._send("views", self._views)
 
     def edit(self, kind: str, layer: int, row: int, col: int, value: float) -> None:
         """Set one weight ("w") or bias ("b"); applies at once, also while paused."""

@@ -27,10 +27,9 @@ def views_ui(worker: Worker) -> set[str]:
         format_func=lambda v: t(f"inside.view.{v}"), help=t("help.inside.views"),
     )
     views = set(chosen or ())
-    if st.session_state.get("inside.sent") != views:
+    if worker.views != views:  # also right after a new worker replaced a dead one
         worker.set_views(views)
         worker.wait_idle(timeout=2.0)
-        st.session_state["inside.sent"] = views
     return views
 
 
