@@ -26,6 +26,7 @@ from playground.spec import Experiment
 from playground.trainer import Trainer
 
 PUBLISH_EVERY = 0.1  # seconds between messages while training (grid included)
+PROBE_SHARE = 0.1  # at most this share of the time goes to messages: big nets publish less often
 SLICE = 0.05  # seconds of training between command checks
 VIEW_FIELDS = {"show_test", "discretize"}
 STATS_EVERY = 0.25  # seconds between layer-statistics rows while training
@@ -203,7 +204,11 @@ def serve(conn, spec: Experiment) -> None:
     torch.set_num_threads(1)  # tiny tensors: threads only add overhead, and cores are shared
     runner = Runner(spec)
 
+    interval = PUBLISH_EVERY
+
     def send(synced: list) -> None:
+        nonlocal interval
+        start = time.perf_counter()
         try:
             msg = runner.message()
         except Exception:  # noqa: BLE001 - a probe failed: report it, keep serving
@@ -212,6 +217,8 @@ def serve(conn, spec: Experiment) -> None:
             runner.views = set()
             msg = runner.message()
         conn.send({**msg, "synced": synced})
+        # (R*R grid and maps through an 8 x 64 network take ~15 ms: space them out.)
+        interval = max(PUBLISH_EVERY, (time.perf_counter() - start) / PROBE_SHARE)
 
     send([])
 
@@ -242,7 +249,7 @@ def serve(conn, spec: Experiment) -> None:
                 except Exception:  # noqa: BLE001
                     runner.running = False
                     runner.error = traceback.format_exc(limit=4)
-                if time.monotonic() - last_publish >= PUBLISH_EVERY or not runner.running:
+                if time.monotonic() - last_publish >= interval or not runner.running:
                     send([])
                     last_publish = time.monotonic()
         except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):

@@ -8,7 +8,7 @@ Not a test (pytest collects test_*.py only): it prints numbers and ratios and
 never asserts on times, which depend on the machine. Everything runs in one
 process, the way `playground.runner.serve` drives a Runner in the training
 process: one thread for torch, `train_slice()` in a loop, and `message()`
-every PUBLISH_EVERY seconds (plus pickling the message, which `conn.send`
+every PUBLISH_EVERY seconds or less often on big networks (PROBE_SHARE) (plus pickling the message, which `conn.send`
 does). The target: with views {"network", "stats"} on, training keeps at
 least 80 % of the steps per second it has with them off.
 
@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 
 import torch  # noqa: E402
 
-from playground.runner import PUBLISH_EVERY, Runner  # noqa: E402
+from playground.runner import PROBE_SHARE, PUBLISH_EVERY, Runner  # noqa: E402
 from playground.spec import Experiment, Layer  # noqa: E402
 
 ROUNDS = 5  # timed rounds per contender, alternated
@@ -63,6 +63,7 @@ class Driver:
         pickle.dumps(self.runner.message())  # the first message carries the data set
         self.runner.apply("play")
         self.last_publish = time.monotonic()
+        self.interval = PUBLISH_EVERY
 
     def run_for(self, seconds: float) -> tuple[float, list[float], list[float]]:
         """Train for `seconds`; returns steps/s and the seconds each message()
@@ -74,7 +75,7 @@ class Driver:
             before = runner.trainer.step
             runner.train_slice()
             steps += runner.trainer.step - before
-            if time.monotonic() - self.last_publish >= PUBLISH_EVERY or not runner.running:
+            if time.monotonic() - self.last_publish >= self.interval or not runner.running:
                 t0 = time.perf_counter()
                 msg = runner.message()
                 t1 = time.perf_counter()
@@ -82,6 +83,8 @@ class Driver:
                 t2 = time.perf_counter()
                 msg_s.append(t1 - t0)
                 pickle_s.append(t2 - t1)
+                # As serve() does: messages take at most PROBE_SHARE of the time.
+                self.interval = max(PUBLISH_EVERY, (t2 - t0) / PROBE_SHARE)
                 self.last_publish = time.monotonic()
             if runner.trainer.diverged:  # never on these setups; keep training if it were
                 self.rebuilds += 1
