@@ -8,9 +8,10 @@ Not a test (pytest collects test_*.py only): it prints numbers and ratios and
 never asserts on times, which depend on the machine. Everything runs in one
 process, the way `playground.runner.serve` drives a Runner in the training
 process: one thread for torch, `train_slice()` in a loop, and `message()`
-every PUBLISH_EVERY seconds or less often on big networks (PROBE_SHARE) (plus pickling the message, which `conn.send`
-does). The target: with views {"network", "stats"} on, training keeps at
-least 80 % of the steps per second it has with them off.
+every PUBLISH_EVERY seconds, less often on big networks (PROBE_SHARE), plus
+pickling the message, which `conn.send` does. The target: with views
+{"network", "stats"} on, training keeps at least 80 % of the steps per second
+it has with them off.
 
 1. Steps per second, views on vs off, for the default setup (Experiment())
    and a bigger network (8 hidden layers of 64 relu); medians of alternated
