@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground import network_charts
 from playground.ui.text import t, template
@@ -156,11 +157,20 @@ def edit_panel(snap: Snapshot, worker: Worker) -> None:
                 worker.edit(kind, layer, row, col, float(value))
                 worker.wait_idle(timeout=2.0)
                 st.session_state[TARGET_KEY] = (kind, layer, row, col)
-                st.rerun(scope="fragment")
+                _rerun_fragment()
         w = weights[layer]
         if row < w.shape[0] and (kind == "b" or col < w.shape[1]):
             now = float(w[row, col] if kind == "w" else biases[layer][row])
             st.caption(t("inside.current", value=f"{now:.4f}"))
+
+
+def _rerun_fragment() -> None:
+    """Rerun just the live fragment, or the whole page when this is a full run:
+    a submit can reach a full run (it coalesced with a pending full rerun),
+    where Streamlit refuses a fragment-scoped rerun."""
+    ctx = get_script_run_ctx()
+    in_fragment_run = bool(ctx and ctx.fragment_ids_this_run)
+    st.rerun(scope="fragment" if in_fragment_run else "app")
 
 
 def draw_stats(snap: Snapshot) -> None:
