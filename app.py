@@ -9,5 +9,7 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/neurology:", 
 pages = [
     st.Page("pages/playground.py", title=t("page.playground"), icon=":material/scatter_plot:",
             default=True),
+    st.Page("pages/images.py", title=t("page.images"), icon=":material/image:",
+            url_path="images"),
 ]
 st.navigation(pages).run()

@@ -60,23 +60,27 @@ REGULARIZERS: tuple[str, ...] = ("none", "l1", "l2")
 
 
 def make_optimizer(
-    name: str, params, lr: float, momentum: float = 0.0, nesterov: bool = False
+    name: str, params, lr: float, momentum: float = 0.0, nesterov: bool = False,
+    weight_decay: float = 0.0,
 ) -> torch.optim.Optimizer:
     """torch.optim with foreach kernels: one fused call per step over all
-    parameters instead of a Python loop (tiny networks are overhead-bound)."""
+    parameters instead of a Python loop (tiny networks are overhead-bound).
+    weight_decay is torch.optim's L2 term (decoupled for AdamW)."""
+    wd = {"weight_decay": weight_decay}
     if name == "sgd":
         # Nesterov needs momentum > 0; the spec guarantees it, this keeps code safe.
         return torch.optim.SGD(
-            params, lr=lr, momentum=momentum, nesterov=nesterov and momentum > 0, foreach=True
+            params, lr=lr, momentum=momentum, nesterov=nesterov and momentum > 0, foreach=True,
+            **wd,
         )
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, foreach=True)
+        return torch.optim.Adam(params, lr=lr, foreach=True, **wd)
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, foreach=True)
+        return torch.optim.AdamW(params, lr=lr, foreach=True, **wd)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=momentum, foreach=True)
+        return torch.optim.RMSprop(params, lr=lr, momentum=momentum, foreach=True, **wd)
     if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, foreach=True)
+        return torch.optim.Adagrad(params, lr=lr, foreach=True, **wd)
     raise KeyError(name)
 
 

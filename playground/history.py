@@ -12,15 +12,17 @@ COLUMNS = ("epoch", "step", "train_loss", "test_loss", "train_acc", "test_acc")
 
 
 class History:
-    def __init__(self) -> None:
-        self.cols: dict[str, list] = {c: [] for c in COLUMNS}
+    def __init__(self, columns: tuple[str, ...] = COLUMNS) -> None:
+        # "epoch" first: it is the column readers take the length from.
+        self.columns = ("epoch", *(c for c in columns if c != "epoch"))
+        self.cols: dict[str, list] = {c: [] for c in self.columns}
 
     def __len__(self) -> int:
         return len(self.cols["epoch"])
 
     def append(self, **row) -> None:
         # "epoch" last: readers use its length, so every other column is ready first.
-        for c in COLUMNS[1:]:
+        for c in self.columns[1:]:
             self.cols[c].append(row[c])
         self.cols["epoch"].append(row["epoch"])
 

@@ -198,13 +198,18 @@ class Runner:
 
 
 def serve(conn, spec: Experiment) -> None:
-    """Child-process main loop. Commands are (name, arg, sync_id) tuples;
-    every message echoes the sync ids it answers, so the parent can wait for
-    a command to take effect."""
+    """The 2D playground's child process."""
     torch.set_num_threads(1)  # tiny tensors: threads only add overhead, and cores are shared
-    runner = Runner(spec)
+    serve_runner(conn, Runner(spec))
 
-    interval = PUBLISH_EVERY
+
+def serve_runner(conn, runner, publish_every: float = PUBLISH_EVERY) -> None:
+    """Child-process main loop around any runner with `running`, `error`,
+    `views`, `apply`, `train_slice` and `message`. Commands are
+    (name, arg, sync_id) tuples; every message echoes the sync ids it
+    answers, so the parent can wait for a command to take effect."""
+
+    interval = publish_every
 
     def send(synced: list) -> None:
         nonlocal interval
@@ -218,7 +223,7 @@ def serve(conn, spec: Experiment) -> None:
             msg = runner.message()
         conn.send({**msg, "synced": synced})
         # (R*R grid and maps through an 8 x 64 network take ~15 ms: space them out.)
-        interval = max(PUBLISH_EVERY, (time.perf_counter() - start) / PROBE_SHARE)
+        interval = max(publish_every, (time.perf_counter() - start) / PROBE_SHARE)
 
     send([])
 

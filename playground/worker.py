@@ -64,7 +64,7 @@ def _context():
     # torch's memory. Elsewhere (macOS, Windows) spawn is the safe choice.
     if sys.platform.startswith("linux"):
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["playground.runner"])
+        ctx.set_forkserver_preload(["playground.runner", "playground.image_runner"])
         return ctx
     return mp.get_context("spawn")
 
@@ -91,10 +91,16 @@ def _plain_main():
 
 
 class Worker:
-    def __init__(self, spec: Experiment) -> None:
+    """The 2D playground's worker. Subclasses (the image page's) swap the
+    child's main loop (`target`) and how its messages become snapshots
+    (`_accept`); the process, pipe, commands and idle pause are shared."""
+
+    target = staticmethod(serve)
+
+    def __init__(self, spec) -> None:
         ctx = _context()
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=serve, args=(child, spec), daemon=True,
+        self._proc = ctx.Process(target=self.target, args=(child, spec), daemon=True,
                                  name="playground-trainer")
         with _plain_main():
             self._proc.start()
@@ -230,6 +236,12 @@ class Worker:
             self._accept(msg)
             self._check_idle()
 
+    def _publish(self, snap, synced) -> None:
+        with self._cond:
+            self._snapshot = snap
+            self._synced.update(synced)
+            self._cond.notify_all()
+
     def _check_idle(self) -> None:
         snap = self._snapshot
         if (not self._idle and snap is not None and snap.status == "running"
@@ -258,10 +270,7 @@ class Worker:
             stats_list=self._stats, n_stats=len(self._stats),
             hists=self._hists.items(),
         )
-        with self._cond:
-            self._snapshot = snap
-            self._synced.update(msg["synced"])
-            self._cond.notify_all()
+        self._publish(snap, msg["synced"])
 
     def _mark_dead(self) -> None:
         with self._cond:

@@ -15,6 +15,7 @@ from playground.ui.text import t
 from playground.worker import Snapshot, Worker
 
 POLL_SECONDS = 0.5  # how often a running session redraws
+STOPPED = ("diverged", "error", "finished")  # states in which Play and Step do nothing
 
 
 def _after(worker: Worker, command: str) -> None:
@@ -32,10 +33,10 @@ def control_bar(worker: Worker, status: str) -> None:
     else:
         play.button(t("button.play"), key="cmd.play", icon=":material/play_arrow:",
                     type="primary", on_click=_after, args=(worker, "play"), width="stretch",
-                    disabled=status in ("diverged", "error"), help=t("help.play"))
+                    disabled=status in STOPPED, help=t("help.play"))
     step.button(t("button.step"), key="cmd.step", icon=":material/skip_next:",
                 on_click=_after, args=(worker, "step"), width="stretch",
-                disabled=status in ("diverged", "error"), help=t("help.step"))
+                disabled=status in STOPPED, help=t("help.step"))
     reset.button(t("button.reset"), key="cmd.reset", icon=":material/restart_alt:",
                  on_click=_after, args=(worker, "reset"), width="stretch", help=t("help.reset"))
 

@@ -33,46 +33,49 @@ class _WorkerSlot:
 
 
 @st.cache_resource(scope="session", on_release=_WorkerSlot.release, show_spinner=False)
-def _slot() -> _WorkerSlot:
+def _slot(page: str = "2d") -> _WorkerSlot:
+    """One slot per page and session: each page trains in its own process."""
     return _WorkerSlot()
 
 
-def worker() -> Worker:
-    slot = _slot()
+def worker(page: str = "2d", worker_class: type[Worker] = Worker,
+           spec_key: str = SPEC_KEY, default=Experiment) -> Worker:
+    slot = _slot(page)
     if slot.worker is None or not slot.worker.alive:
         slot.release()
         # The first session on a server starts the fork server, which imports torch.
         with st.spinner(t("status.starting")):
-            slot.worker = Worker(st.session_state.get(SPEC_KEY, Experiment()))
+            slot.worker = worker_class(st.session_state.get(spec_key) or default())
     return slot.worker
 
 
-def initial_spec() -> tuple[Experiment, bool]:
+def initial_spec(spec_class=Experiment, spec_key: str = SPEC_KEY,
+                 notes_key: str = NOTES_KEY) -> tuple[Experiment, bool]:
     """The session's spec; on its first run, read from the link.
 
     Returns (spec, first_run). Notes about ignored link parameters are kept
-    in session_state[NOTES_KEY] for the page to show.
+    in session_state[notes_key] for the page to show.
     """
-    if SPEC_KEY in st.session_state:
-        return st.session_state[SPEC_KEY], False
+    if spec_key in st.session_state:
+        return st.session_state[spec_key], False
     query = {k: v for k, v in st.query_params.to_dict().items() if k not in APP_QUERY_KEYS}
-    spec, notes = Experiment.from_query(query)
-    st.session_state[NOTES_KEY] = notes
-    st.session_state[SPEC_KEY] = spec
+    spec, notes = spec_class.from_query(query)
+    st.session_state[notes_key] = notes
+    st.session_state[spec_key] = spec
     return spec, True
 
 
-def link_notes() -> list[Note]:
-    return st.session_state.get(NOTES_KEY, [])
+def link_notes(notes_key: str = NOTES_KEY) -> list[Note]:
+    return st.session_state.get(notes_key, [])
 
 
-def accept(spec: Experiment) -> None:
+def accept(spec, w: Worker | None = None, spec_key: str = SPEC_KEY) -> None:
     """Make `spec` the session's experiment: worker, link and state follow."""
-    w = worker()
+    w = w or worker()
     if w.spec != spec:
         w.update(spec)
         w.wait_idle(timeout=2.0)  # so this run already draws the new data and network
-    st.session_state[SPEC_KEY] = spec
+    st.session_state[spec_key] = spec
     query = spec.to_query()
     current = {k: v for k, v in st.query_params.to_dict().items() if k not in APP_QUERY_KEYS}
     if current != query:

@@ -18,9 +18,12 @@ from pathlib import Path
 import pytest
 
 import playground.i18n as i18n
+import playground.ui.image_controls as image_controls
 import playground.ui.text as text_module
 from playground import catalog
 from playground.i18n import DEFAULT_LANG, LANGUAGES, has, table, translate
+from playground.image_presets import PRESETS
+from playground.image_spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment
 from playground.spec import Experiment, Note
 from playground.ui.text import field_label, note_text
 
@@ -32,6 +35,14 @@ PASS_THROUGH = {ROOT / "playground" / "ui" / "text.py", ROOT / "playground" / "i
 TRANSLATE_FUNCS = {"t", "translate", "template"}  # template(): filled later by a chart
 
 PROBLEMS = tuple(sorted({info.problem for info in catalog.DATASETS.values()}))
+LAYER_FIELDS = image_controls.LAYER_FIELDS
+# Every Problem code image_model.summarize can report: Problem("<code>", ...) calls.
+PROBLEM_CODES = tuple(sorted({
+    node.args[0].value
+    for node in ast.walk(ast.parse((ROOT / "playground" / "image_model.py").read_text()))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    and node.func.id == "Problem" and node.args and isinstance(node.args[0], ast.Constant)
+}))
 
 
 def _note_codes() -> set[str]:
@@ -74,6 +85,18 @@ PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "inside.stat_axis.": STAT_COLUMNS,
     "inside.hist.": ("weights", "grads"),
     "inside.": ("more", "edge", "node"),  # templates for the network figure
+    # The image page.
+    "img.dataset.": tuple(DATASET_SIZES),
+    "img.preset.": tuple(PRESETS),
+    "img.kind.": LAYER_KINDS,
+    "img.param.": tuple(sorted({n for names in LAYER_FIELDS.values() for n in names})),
+    "img.help.stride_": ("maxpool", "avgpool"),
+    "img.padding.": ("valid", "same"),
+    "img.report.": ("class", "precision", "recall", "f1", "support"),
+    "img.problem.": PROBLEM_CODES,
+    "img.download.": ("offline", "http", "checksum", "corrupt"),  # DataUnavailable.reason
+    "img.chart.first_": ("conv", "dense"),  # image_runner.first_layer kinds
+    "img.first_": ("conv", "dense"),
 }
 
 
@@ -220,12 +243,22 @@ BAD_INPUTS = [
 ]
 
 
+# The image page's spec: its own layer notes, and its fields' labels.
+IMAGE_BAD_INPUTS = [
+    {"layers": "bogus:1,conv:9999:3,dense:abc", "subset": "x", "dataset": "nope"},
+    {"layers": [{"kind": "dense", "units": 5, "colour": "red"}, 7]},
+    {"layers": ",".join(["dense:4:relu"] * 20), "bogus": "1", "batch_size": "9999"},
+]
+
+
 def _produced_notes() -> list[Note]:
     notes = []
     for raw in BAD_INPUTS:
         notes += Experiment.parse(raw)[1]
     for text in ("{", "[1, 2]", "null"):
         notes += Experiment.from_json(text)[1]
+    for raw in IMAGE_BAD_INPUTS:
+        notes += ImageExperiment.parse(raw)[1]
     return notes
 
 

@@ -1,0 +1,171 @@
+"""The image page under Streamlit's AppTest: widgets -> spec -> link, the
+layer stack editor, model problems explained before training, a real
+training process driven by the control bar, and a download that fails offline.
+
+As in test_playground_page.py, each test clears the session-scoped worker
+cache before and after, and `worker_registry` checks no process outlives it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from playground.data import idx
+from playground.i18n import translate
+from playground.image_spec import ImageExperiment
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+TIMEOUT = 60
+
+
+@pytest.fixture
+def at(worker_registry):
+    st.cache_resource.clear()
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.switch_page("pages/images.py")
+    yield app
+    st.cache_resource.clear()
+    for worker in worker_registry:
+        worker._proc.join(timeout=3)
+        assert not worker.alive, "the session's training process was not released"
+    assert not [p for p in mp.active_children() if p.name == "playground-trainer"]
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def spec(at: AppTest) -> ImageExperiment:
+    return at.session_state["img.spec"]
+
+
+def metric(at: AppTest, key: str) -> str:
+    label = translate(key)
+    values = [m.value for m in at.metric if m.label == label]
+    assert len(values) == 1, (label, [m.label for m in at.metric])
+    return values[0]
+
+
+def table_with(at: AppTest, column: str):
+    """The one dataframe on the page that has `column`, or None."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) <= 1, len(found)
+    return found[0] if found else None
+
+
+def wait_for(at: AppTest, predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+        run(at)
+
+
+def test_page_runs_with_defaults(at):
+    run(at)
+    assert spec(at) == ImageExperiment()
+    assert at.title[0].value == translate("img.title")
+    assert metric(at, "metric.epoch") == "0"
+    assert metric(at, "metric.device") == "CPU"
+    # The Keras-style summary lists every layer, the output included.
+    table = table_with(at, "params")
+    assert list(table["params"])[-1] == 64 * 10 + 10
+    assert sum(table["params"]) == 64 * 64 + 64 + 64 * 10 + 10
+
+
+def test_widgets_change_the_spec_and_the_link(at):
+    run(at)
+    at.select_slider(key="img.w.lr").set_value(0.01)
+    at.toggle(key="img.w.augment").set_value(True)
+    run(at)
+    assert spec(at).lr == 0.01 and spec(at).augment
+    assert at.query_params["lr"] == ["0.01"] or at.query_params["lr"] == "0.01"
+
+
+def test_a_preset_loads_the_classic_model(at):
+    run(at)
+    at.selectbox(key="img.w.preset_choice").set_value("digits_cnn")
+    at.button(key="img.load_preset").click()
+    run(at)
+    kinds = [layer.kind for layer in spec(at).layers]
+    assert "conv" in kinds and "maxpool" in kinds
+    assert at.session_state["img.w.optimizer"] == spec(at).optimizer
+
+
+def test_the_layer_editor_adds_moves_and_removes(at):
+    run(at)
+    before = spec(at).layers
+    at.selectbox(key="img.w.add_kind").set_value("dropout")
+    at.button(key="img.add").click()
+    run(at)
+    assert [layer.kind for layer in spec(at).layers] == [*(x.kind for x in before), "dropout"]
+    ids = at.session_state["img.stack"]
+    at.button(key=f"img.up.{ids[-1]}").click()
+    run(at)
+    assert [layer.kind for layer in spec(at).layers][-2:] == ["dropout", "dense"]
+    at.button(key=f"img.remove.{at.session_state['img.stack'][-2]}").click()
+    run(at)
+    assert spec(at).layers == before
+
+
+def test_a_stack_that_cannot_work_is_explained_and_not_trained(at):
+    run(at)
+    good = spec(at)
+    # Five 2×2 max-pools: 8×8 digits shrink to 1×1 after three and can't pool again.
+    for _ in range(5):
+        at.selectbox(key="img.w.add_kind").set_value("maxpool")
+        at.button(key="img.add").click()
+        run(at)
+    # Pools after Flatten/Dense also can't work: move them to the top first.
+    stack = at.session_state["img.stack"]
+    at.session_state["img.stack"] = stack[-5:] + stack[:-5]
+    run(at)
+    errors = [e.value for e in at.error]
+    assert any("pooling" in e for e in errors), errors
+    assert translate("img.kept_previous") in [i.value for i in at.info]
+    assert spec(at) == good  # the worker keeps training the last stack that worked
+
+
+def test_play_trains_and_shows_the_evaluation(at):
+    run(at)
+    at.button(key="cmd.play").click()
+    run(at)
+    wait_for(at, lambda: metric(at, "metric.epoch").split()[0] != "0")
+    precision = translate("img.report.precision")
+    wait_for(at, lambda: table_with(at, precision) is not None)
+    table = table_with(at, precision)
+    assert len(table) == 10 + 2  # ten classes, macro and weighted averages
+
+
+def test_mnist_offline_keeps_the_previous_data(at, monkeypatch, tmp_path):
+    """With no network, picking MNIST says what to do and keeps training digits."""
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path))
+    dead = idx.Source(mirrors=("http://127.0.0.1:9/",), files=idx.SOURCES["mnist"].files)
+    monkeypatch.setitem(idx.SOURCES, "mnist", dead)
+    run(at)
+    at.selectbox(key="img.w.dataset").set_value("mnist")
+    run(at)
+    errors = [e.value for e in at.error]
+    name = translate("img.dataset.mnist")
+    assert translate("img.download.offline", name=name, folder=str(tmp_path),
+                     size="70,000") in errors, errors
+    assert spec(at).dataset == "digits"
+    assert at.selectbox(key="img.w.dataset").value == "mnist"  # the choice is not lost
+
+
+def test_bad_link_parameters_are_explained(at):
+    at.query_params["lr"] = "abc"
+    at.query_params["layers"] = "conv:16:3:1:valid:relu,bogus"
+    run(at)
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 2, warnings
+    assert spec(at).lr == ImageExperiment().lr
+    assert [layer.kind for layer in spec(at).layers] == ["conv"]
