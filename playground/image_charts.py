@@ -69,7 +69,7 @@ def confusion_figure(
     ])
     ticks = list(range(k))
     fig = go.Figure(go.Heatmap(
-        z=share, x=ticks, y=ticks, text=cm, texttemplate="%{text}",
+        z=share, x=ticks, y=ticks, text=cm.tolist(), texttemplate="%{text}",
         textfont=dict(size=13 if k <= 5 else 11), customdata=custom,
         colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, xgap=1, ygap=1,
         colorbar=dict(title=dict(text=labels["share"], side="right"), tickformat=".0%",

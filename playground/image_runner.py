@@ -40,16 +40,30 @@ def spec_change(old: ImageExperiment, new: ImageExperiment) -> str:
     return "live" if changed <= LIVE_FIELDS else "rebuild"
 
 
-def first_layer(model: torch.nn.Module, shape: tuple[int, int, int]) -> tuple[str, np.ndarray]:
+@torch.no_grad()
+def first_layer(model: torch.nn.Sequential,
+                shape: tuple[int, int, int]) -> tuple[str, np.ndarray]:
     """What the first layer looks for, as images: ("conv", (F, k, k)) filters,
-    or ("dense", (U, H, W)) the weights of each unit over the input pixels."""
-    for m in model.modules():
+    or ("dense", (U, H, W)) the weights of each unit over the image it sees
+    (the pixels, or a pooled image when a pool comes first)."""
+    device = next(model.parameters()).device
+    x = torch.zeros(1, *shape, device=device)  # (1, C, H, W), walked to the first weights
+    seen = shape  # the last image shape (C, H, W) before the data went flat
+    model.eval()
+    for m in model:
         if isinstance(m, torch.nn.Conv2d):
             return "conv", m.weight.detach()[:MAX_FILTERS, 0].float().cpu().numpy()
         if isinstance(m, torch.nn.Linear):
-            c, h, w = shape
             weights = m.weight.detach()[:MAX_FILTERS].float().cpu()  # (U, C*H*W)
+            c, h, w = seen
+            if m.in_features != c * h * w:
+                break
             return "dense", weights.reshape(-1, c, h, w)[:, 0].numpy()
+        if x.dim() == 4:
+            seen = tuple(x.shape[1:])
+        x = m(x)
+        if x.dim() == 4:
+            seen = tuple(x.shape[1:])
     return "none", np.zeros((0, 1, 1), np.float32)
 
 
@@ -205,7 +219,8 @@ class ImageRunner:
         rows = {c: v[self.sent_rows : n] for c, v in cols.items()}
         self.sent_rows = n
         status, detail = self.status()
-        report = self._report()
+        # After an error, only the status: a probe that failed would fail again.
+        report = None if self.error else self._report()
         info = None
         if not self.sent_info:
             s = trainer.splits
@@ -217,7 +232,7 @@ class ImageRunner:
             "epoch": trainer.epoch, "step": trainer.step, "progress": trainer.epoch_progress,
             "rows": rows, "rate": self.rate if status == "running" else 0.0,
             "device": describe(trainer.device), "info": info, "report": report,
-            "fmaps": self._fmaps(), "classified": self._classified(),
+            "fmaps": None if self.error else self._fmaps(), "classified": self._classified(),
         }
 
 
