@@ -155,9 +155,17 @@ def _layer_ui(index: int, layer_id: int, count: int) -> dict:
         names = LAYER_FIELDS[kind]
         if not names:
             return values
-        cols = st.columns(min(len(names), 3))
-        for i, name in enumerate(names):
-            box = cols[i % len(cols)]
+        # Numbers side by side, then the select boxes two to a row: three
+        # select boxes to a row are too narrow in the sidebar to show a value.
+        numbers = [n for n in names if n not in ("padding", "activation")]
+        selects = [n for n in names if n in ("padding", "activation")]
+        boxes = {}
+        for group, width in ((numbers, 3), (selects, 2)):
+            if group:
+                cols = st.columns(max(len(group), 2) if width == 2 else len(group))
+                boxes.update(zip(group, cols))
+        for name in names:
+            box = boxes[name]
             label = t(f"img.param.{name}")
             if name in ("units", "filters"):
                 values[name] = box.number_input(label, 1, 1024 if name == "units" else 256,

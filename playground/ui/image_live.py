@@ -100,7 +100,7 @@ def _status(snap: ImageSnapshot) -> None:
 def _evaluation(report: dict, classes: list[str]) -> None:
     cm = report["cm"]
     st.caption(t("img.report_at", epoch=report["epoch"], acc=f"{report['test_acc']:.1%}"))
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     left.plotly_chart(image_charts.confusion_figure(cm, classes, {
         "title": t("img.chart.confusion"), "true": t("img.chart.true"),
         "predicted": t("img.chart.predicted"), "count": t("img.chart.count"),
