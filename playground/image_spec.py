@@ -30,7 +30,7 @@ from playground.image_layers import (
     parse_layers,
 )
 from playground.image_presets import PRESET_KEYS, PRESETS
-from playground.spec import Note, _encode, _parse_field, _short
+from playground.spec import Note, _encode, _parse_field, _short, read_json_object
 
 __all__ = [
     "DATASET_SHAPES", "DATASET_SIZES", "DEFAULT_LAYERS", "LAYER_KINDS", "MAX_IMAGE_LAYERS",
@@ -147,13 +147,8 @@ class ImageExperiment:
 
     @classmethod
     def from_json(cls, text: str) -> tuple[ImageExperiment, list[Note]]:
-        try:
-            raw = json.loads(text)
-        except (ValueError, TypeError, RecursionError) as exc:
-            return cls(), [Note("bad_file", "json", _short(exc))]
-        if not isinstance(raw, dict):
-            return cls(), [Note("bad_file", "json", type(raw).__name__)]
-        return cls.parse(raw)
+        raw, notes = read_json_object(text)
+        return (cls(), notes) if raw is None else cls.parse(raw)
 
     def to_query(self) -> dict[str, str]:
         """Flat str -> str dict for a URL: only the fields that differ from the defaults."""

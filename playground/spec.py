@@ -142,13 +142,8 @@ class Experiment:
 
     @classmethod
     def from_json(cls, text: str) -> tuple[Experiment, list[Note]]:
-        try:
-            raw = json.loads(text)
-        except (ValueError, TypeError, RecursionError) as exc:
-            return cls(), [Note("bad_file", "json", _short(exc))]
-        if not isinstance(raw, dict):
-            return cls(), [Note("bad_file", "json", type(raw).__name__)]
-        return cls.parse(raw)
+        raw, notes = read_json_object(text)
+        return (cls(), notes) if raw is None else cls.parse(raw)
 
     def to_query(self) -> dict[str, str]:
         """Flat str -> str dict for a URL; only fields that differ from the
@@ -167,6 +162,17 @@ class Experiment:
 
 
 # ---- field parsing -----------------------------------------------------------
+def read_json_object(text: str) -> tuple[dict | None, list[Note]]:
+    """A settings file's JSON object, or None and a "bad_file" note saying why not."""
+    try:
+        raw = json.loads(text)
+    except (ValueError, TypeError, RecursionError) as exc:
+        return None, [Note("bad_file", "json", _short(exc))]
+    if not isinstance(raw, dict):
+        return None, [Note("bad_file", "json", type(raw).__name__)]
+    return raw, []
+
+
 def _short(value: Any, limit: int = 40) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -9,7 +9,15 @@ and the other tabs drawn without error.
 from __future__ import annotations
 
 import pytest
-from test_playground_browser import TEXT, UI_TIMEOUT, button, expect, shown, wait_until
+from test_playground_browser import (
+    TEXT,
+    UI_TIMEOUT,
+    button,
+    expect,
+    metric_value,
+    shown,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +33,6 @@ CONFUSION_JS = """(title) => {
   if (!gd || !gd.data || !gd.data.length) return null;
   return Array.from(gd.data[0].text, (row) => Array.from(row, Number));
 }"""
-
-
-def metric_value(page, label: str):
-    return (
-        shown(page, "stMetric")
-        .filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
-        .get_by_test_id("stMetricValue")
-    )
 
 
 def read_epoch(page) -> int:
