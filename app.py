@@ -11,5 +11,7 @@ pages = [
             default=True),
     st.Page("pages/images.py", title=t("page.images"), icon=":material/image:",
             url_path="images"),
+    st.Page("pages/tables.py", title=t("page.tables"), icon=":material/table:",
+            url_path="tables"),
 ]
 st.navigation(pages).run()

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from playground.model import dense_param_count, layer_widths
-from playground.spec import Experiment
-from playground.ui import controls, inside, live, session
+from playground.spec import Experiment, read_json_object
+from playground.ui import controls, exports, inside, live, session
 from playground.ui.text import note_text, t
 
 spec, first_run = session.initial_spec()
@@ -42,3 +42,18 @@ status = worker.snapshot().status
 live.control_bar(worker, status)
 views = inside.views_ui(worker)
 live.live_view(worker, running=status == "running", views=views)
+
+
+def _load_settings(text: str) -> tuple[bool, list[str]]:
+    raw, notes = read_json_object(text)
+    if raw is None:
+        return False, [note_text(n) for n in notes]
+    if raw.get("kind") == "table":
+        return False, [t("exp.msg.table_settings")]
+    loaded, notes = Experiment.parse(raw)
+    controls.load(loaded)
+    return True, [note_text(n) for n in notes]
+
+
+exports.export_panel(worker, spec, len(spec.features), worker.snapshot().frame(), spec.dataset,
+                     _load_settings, "w.")

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 
 from playground.probe import Grid
 
-CLASS_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00")
+# Tables may have up to 20 classes: after the first five, plotly's Dark24.
+CLASS_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00",
+                 *plotly.colors.qualitative.Dark24[:15])
 DIVERGING = [[0.0, "#E69F00"], [0.5, "#F7F7F7"], [1.0, "#0072B2"]]
 TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#D55E00"
 FONT = dict(family="Source Sans Pro, sans-serif", size=13)

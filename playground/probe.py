@@ -29,10 +29,18 @@ def grid_points(extent: float, resolution: int) -> tuple[np.ndarray, torch.Tenso
     return axis, pts
 
 
+def plane_inputs(trainer, pts: torch.Tensor) -> torch.Tensor:
+    """(R*R, 2) plane points -> (R*R, F) network inputs. A table with two
+    input columns is its own plane: its rows are already inputs."""
+    if trainer.data.inputs_ready:
+        return pts.to(trainer.device)
+    return feature_matrix(pts, trainer.spec.features).to(trainer.device)
+
+
 @torch.inference_mode()
 def boundary_grid(trainer, resolution: int = 100) -> Grid:
     axis, pts = grid_points(trainer.data.extent, resolution)
-    x = feature_matrix(pts, trainer.spec.features).to(trainer.device)  # (R*R, F)
+    x = plane_inputs(trainer, pts)  # (R*R, F)
     trainer.model.eval()
     surface = trainer.head.surface(trainer.model(x)).float().cpu().numpy()
     shape = (resolution, resolution) + surface.shape[1:]
@@ -76,7 +84,7 @@ def neuron_maps(trainer, resolution: int = 24) -> dict:
     with row 0 at the bottom of the plane, "shown" (neuron indices), "width".
     """
     _, pts = grid_points(trainer.data.extent, resolution)
-    x = feature_matrix(pts, trainer.spec.features).to(trainer.device)  # (R*R, F)
+    x = plane_inputs(trainer, pts)  # (R*R, F)
     trainer.model.eval()
     outs = forward_all(trainer.model, x)
     linears = [m for m in trainer.model if isinstance(m, torch.nn.Linear)]

@@ -92,8 +92,12 @@ class Runner:
         self.views: set[str] = set()
         self._new_trainer(spec)
 
-    def _new_trainer(self, spec: Experiment) -> None:
-        self.trainer = Trainer(spec)
+    def _make_trainer(self, spec) -> Trainer:
+        return Trainer(spec)
+
+    def _new_trainer(self, spec) -> None:
+        self.trainer = self._make_trainer(spec)
+        self.want_state = False  # the next message carries the weights
         self.run_id += 1
         self.sent_rows = 0
         self.sent_data = False
@@ -129,6 +133,11 @@ class Runner:
         elif command == "edit":
             trainer.edit(*arg)
             self.stats_at = self.hist_at = (-1, 0.0)  # the edit shows in the next records
+        elif command == "state":
+            self.want_state = True
+        elif command == "load":
+            self.running = False
+            trainer.load_state(arg)
         elif command == "idle":
             self.idle = self.running
             self.running = False
@@ -188,13 +197,24 @@ class Runner:
         msg = {
             "run": self.run_id, "spec": trainer.spec, "status": status, "detail": detail,
             "epoch": trainer.epoch, "step": trainer.step, "rows": rows,
-            "grid": boundary_grid(trainer), "device": describe(trainer.device),
+            "grid": self.grid(), "device": describe(trainer.device),
             "rate": self.rate if status == "running" else 0.0,
             "data": None if self.sent_data else trainer.data,
             "network": network, "stats": stats, "hist": hist,
+            "state": self.take_state(),
         }
         self.sent_data = True
         return msg
+
+    def grid(self):
+        return boundary_grid(self.trainer)
+
+    def take_state(self) -> dict | None:
+        """The model's weights as CPU tensors, once per "state" command."""
+        if not self.want_state:
+            return None
+        self.want_state = False
+        return {k: v.detach().cpu().clone() for k, v in self.trainer.model.state_dict().items()}
 
 
 def serve(conn, spec: Experiment) -> None:

@@ -15,7 +15,7 @@ from dataclasses import replace
 import torch
 
 from playground import catalog
-from playground.data.dataset import make_dataset
+from playground.data.dataset import Dataset, make_dataset
 from playground.data.features import feature_matrix
 from playground.device import pick_device
 from playground.fastpath import FastMLP, FlatParams
@@ -24,10 +24,13 @@ from playground.model import build_model, linear_layers
 
 
 class Trainer:
-    def __init__(self, spec, device: torch.device | None = None, fast: bool = True) -> None:
+    def __init__(self, spec, device: torch.device | None = None, fast: bool = True,
+                 data: Dataset | None = None) -> None:
+        """`data` replaces the spec's generated 2D set (a user's table, whose
+        rows are already network inputs: `data.inputs_ready`)."""
         self.spec = spec
         self.device = device or pick_device()
-        self.data = make_dataset(spec)
+        self.data = data if data is not None else make_dataset(spec)
         self.head = catalog.LOSSES[spec.loss]
         self.classification = spec.problem != "regression"
 
@@ -41,7 +44,8 @@ class Trainer:
 
         init_gen = torch.Generator().manual_seed(spec.seed)
         n_out = self.head.n_out(spec.classes)
-        self.model = build_model(spec, len(spec.features), n_out, init_gen).to(self.device)
+        n_in = self.x_train.shape[1]
+        self.model = build_model(spec, n_in, n_out, init_gen).to(self.device)
         # The fast path (hand-derived gradients into one flat buffer) is the
         # same mathematics as autograd; autograd stays for anything it can't do.
         self.fast: FastMLP | None = None
@@ -65,6 +69,8 @@ class Trainer:
 
     def _features(self, points) -> torch.Tensor:
         pts = torch.from_numpy(points)
+        if self.data.inputs_ready:
+            return pts.float().to(self.device)
         return feature_matrix(pts, self.spec.features).to(self.device)
 
     # ---- commands --------------------------------------------------------
@@ -90,6 +96,18 @@ class Trainer:
             lin.bias[row] = value
             return True
         return False
+
+    @torch.no_grad()
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Replace every weight with a checked state dict (same keys and
+        shapes). Copies in place, so the fast path's flat views stay bound;
+        the optimizer's moments belonged to the old weights and start over."""
+        own = self.model.state_dict()
+        for name, value in state.items():
+            own[name].copy_(value.to(own[name].dtype))
+        self.optimizer.state.clear()
+        self.diverged = None
+        self.record()
 
     def parameters_by_layer(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """(W (out, in), b (out,)) of each dense layer."""

@@ -48,6 +48,9 @@ class Snapshot:
     stats_list: list = field(default_factory=list)  # layer-statistics rows (dicts)
     n_stats: int = 0
     hists: tuple = ()  # histogram snapshots spread over the run, newest last
+    # A table run's predictions: {"train": (N_train,), "test": (N_test,)}
+    # class indices, or values for regression (in the trainer's units).
+    predictions: dict | None = None
 
     def frame(self):
         return self.history.frame(self.n)
@@ -64,7 +67,9 @@ def _context():
     # torch's memory. Elsewhere (macOS, Windows) spawn is the safe choice.
     if sys.platform.startswith("linux"):
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["playground.runner", "playground.image_runner"])
+        ctx.set_forkserver_preload(
+            ["playground.runner", "playground.image_runner", "playground.table_runner"]
+        )
         return ctx
     return mp.get_context("spawn")
 
@@ -119,6 +124,7 @@ class Worker:
         self._run = None
         self._data = None
         self._version = 0
+        self._state: dict | None = None
         self._last_seen = time.monotonic()
         self._idle = False
         self._closed = False
@@ -181,6 +187,19 @@ class Worker:
         """Set one weight ("w") or bias ("b"); applies at once, also while paused."""
         self._send("edit", (kind, layer, row, col, value))
 
+    def fetch_state(self, timeout: float = 5.0) -> dict | None:
+        """The model's current weights (name -> CPU tensor), or None if the
+        process doesn't answer in time."""
+        self._state = None
+        self._send("state")
+        if not self.wait_idle(timeout):
+            return None
+        return self._state
+
+    def load_state(self, state: dict) -> None:
+        """Replace the weights (checked by the caller); training pauses."""
+        self._send("load", state)
+
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until every command sent so far shows in the snapshot."""
         sync_id = self._send("sync")
@@ -233,6 +252,8 @@ class Worker:
                 if not self._stopping:
                     self._mark_dead()
                 return
+            if msg.get("state") is not None:
+                self._state = msg["state"]  # before _accept publishes the sync ids
             self._accept(msg)
             self._check_idle()
 
@@ -268,7 +289,7 @@ class Worker:
             steps_per_sec=msg["rate"], device=msg["device"], message=msg["detail"],
             version=self._version, network=msg["network"],
             stats_list=self._stats, n_stats=len(self._stats),
-            hists=self._hists.items(),
+            hists=self._hists.items(), predictions=msg.get("pred"),
         )
         self._publish(snap, msg["synced"])
 

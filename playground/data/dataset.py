@@ -18,6 +18,9 @@ class Dataset:
     y_test: np.ndarray  # (N_test,)
     problem: str  # "binary", "multiclass", "regression"
     extent: float = EXTENT  # points lie in [-extent, extent]²
+    # True for tables: x is already the network's (N, F) input, not 2D points
+    # that playground.data.features turns into inputs.
+    inputs_ready: bool = False
 
 
 def make_dataset(spec) -> Dataset:

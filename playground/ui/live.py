@@ -58,7 +58,7 @@ def live_view(worker: Worker, running: bool, views: set[str]) -> None:
     _live()
 
 
-def _fmt(value) -> str:
+def fmt(value) -> str:
     if value is None:
         return "–"
     if isinstance(value, float) and not math.isfinite(value):
@@ -73,8 +73,8 @@ def draw(snap: Snapshot) -> None:
     classification = snap.spec.problem != "regression"
     cols = st.columns(6 if classification else 5)
     cols[0].metric(t("metric.epoch"), f"{snap.epoch:,}")
-    cols[1].metric(t("metric.train_loss"), _fmt(last["train_loss"]))
-    cols[2].metric(t("metric.test_loss"), _fmt(last["test_loss"]))
+    cols[1].metric(t("metric.train_loss"), fmt(last["train_loss"]))
+    cols[2].metric(t("metric.test_loss"), fmt(last["test_loss"]))
     i = 3
     if classification:
         cols[3].metric(t("metric.test_acc"), f"{last['test_acc']:.1%}")
@@ -82,13 +82,7 @@ def draw(snap: Snapshot) -> None:
     speed = f"{snap.steps_per_sec:,.0f}" if snap.status == "running" else "–"
     cols[i].metric(t("metric.speed"), speed)
     cols[i + 1].metric(t("metric.device"), snap.device)
-
-    if snap.status == "diverged":
-        st.error(t("status.diverged", reason=t(f"status.reason.{snap.message}"),
-                   lr=f"{snap.spec.lr:g}"), icon=":material/warning:")
-    elif snap.status == "error":
-        print(snap.message)  # server log keeps the details; the page gets a plain message
-        st.error(t("status.error"), icon=":material/error:")
+    show_status(snap)
 
     neuron = inside.selected_map(snap)
     if neuron is None:
@@ -109,6 +103,16 @@ def draw(snap: Snapshot) -> None:
                 frame, {"train_acc": t("chart.train"), "test_acc": t("chart.test")},
                 t("chart.acc_title"), t("chart.accuracy"), axis, y_range=(0, 1.02)),
                 key="chart.acc", config={"displaylogo": False})
+
+
+def show_status(snap: Snapshot) -> None:
+    """Why training stopped itself, if it did, and what to do about it."""
+    if snap.status == "diverged":
+        st.error(t("status.diverged", reason=t(f"status.reason.{snap.message}"),
+                   lr=f"{snap.spec.lr:g}"), icon=":material/warning:")
+    elif snap.status == "error":
+        print(snap.message)  # server log keeps the details; the page gets a plain message
+        st.error(t("status.error"), icon=":material/error:")
 
 
 def _boundary(snap: Snapshot):

@@ -8,33 +8,19 @@ cache before and after, and `worker_registry` checks no process outlives it.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from playground.data import idx
 from playground.i18n import translate
 from playground.image_spec import ImageExperiment
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
-TIMEOUT = 60
-
 
 @pytest.fixture
-def at(worker_registry):
-    st.cache_resource.clear()
-    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    app.switch_page("pages/images.py")
-    yield app
-    st.cache_resource.clear()
-    for worker in worker_registry:
-        worker._proc.join(timeout=3)
-        assert not worker.alive, "the session's training process was not released"
-    assert not [p for p in mp.active_children() if p.name == "playground-trainer"]
+def at(open_page):
+    return open_page("pages/images.py")
 
 
 def run(at: AppTest) -> AppTest:

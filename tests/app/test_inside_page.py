@@ -12,31 +12,19 @@ the worker is reached through the page, never directly.
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from playground.i18n import translate
-
-APP = Path(__file__).resolve().parents[2] / "app.py"
-TIMEOUT = 60  # the first run starts the fork server, which imports torch
 
 SUBMIT = "FormSubmitter:inside.edit-Apply"  # st.form_submit_button's key in form "inside.edit"
 STAT_COLUMNS = ("grad_norm", "weight_norm", "act_mean_abs", "inactive_share")
 
 
 @pytest.fixture
-def at(worker_registry):
-    st.cache_resource.clear()  # no worker left over from another test
-    yield AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    st.cache_resource.clear()  # releases this session's worker: on_release stops it
-    for worker in worker_registry:
-        worker._proc.join(timeout=3)
-        assert not worker.alive, "the session's training process was not released"
-    assert not [p for p in mp.active_children() if p.name == "playground-trainer"]
+def at(open_page):
+    return open_page()
 
 
 def run(at: AppTest) -> AppTest:

@@ -10,31 +10,20 @@ fixture stops anything still alive and checks that no process outlived the test.
 
 from __future__ import annotations
 
+import io
 import json
-import multiprocessing as mp
 import time
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from playground.i18n import translate
 from playground.spec import Experiment, Layer
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
-TIMEOUT = 60  # the first run starts the fork server, which imports torch
-
 
 @pytest.fixture
-def at(worker_registry):
-    st.cache_resource.clear()  # no worker left over from another test
-    yield AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    st.cache_resource.clear()  # releases this session's worker: on_release stops it
-    for worker in worker_registry:
-        worker._proc.join(timeout=3)
-        assert not worker.alive, "the session's training process was not released"
-    assert not [p for p in mp.active_children() if p.name == "playground-trainer"]
+def at(open_page):
+    return open_page()
 
 
 def run(at: AppTest) -> AppTest:
@@ -276,3 +265,66 @@ def test_a_diverged_run_shows_an_error_and_disables_training(at):
     assert not at.error
     assert metric(at, "metric.epoch") == "0"
     assert not at.button(key="cmd.play").disabled
+
+
+# ---- save, load and export ----------------------------------------------------------------
+def upload(at: AppTest, key: str, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key=key).set_value((name, data, "application/octet-stream"))
+    return run(at)
+
+
+def test_every_export_is_offered(at):
+    run(at)
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {translate(k) for k in ("exp.settings", "exp.weights", "exp.history", "exp.pytorch",
+                                   "exp.keras", "exp.onnx")} <= labels
+    # The code shown is the code downloaded: a script for this very network.
+    code = [c.value for c in at.code]
+    assert any("nn.Linear(2, 8)" in c and "torch.optim.Adam" in c for c in code)
+    assert any("keras.Sequential" in c for c in code)
+
+
+def test_a_settings_file_restores_the_run(at):
+    run(at)
+    saved = Experiment(dataset="circle", features=("x1_sq", "x2_sq"), hidden=(), lr=0.1,
+                       seed=7)
+    upload(at, "w.up.settings", "circle.json", saved.to_json().encode())
+    run(at)
+    assert spec(at) == saved
+    assert query(at)["dataset"] == "circle"
+    assert any("circle.json" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("data", [b"", b"\xff\xfe\x00", b"[1, 2]", b'{"kind": "table"}'])
+def test_a_bad_settings_file_changes_nothing(at, data):
+    run(at)
+    before = spec(at)
+    upload(at, "w.up.settings", "bad.json", data)
+    run(at)
+    assert spec(at) == before
+    assert at.error and not at.success
+
+
+def test_weights_load_into_the_network_and_bad_ones_are_refused(at, worker_registry):
+    import torch
+
+    from playground.export import weights_bytes
+    from playground.model import build_model
+
+    run(at)
+    current = spec(at)
+    model = build_model(current, 2, 1, torch.Generator().manual_seed(99))
+    upload(at, "w.up.weights", "net.safetensors", weights_bytes(model, current))
+    run(at)
+    assert any("net.safetensors" in s.value for s in at.success), [e.value for e in at.error]
+    (worker,) = [w for w in worker_registry if w.alive]
+    state = worker.fetch_state()
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(state[name], value)
+    # A pickle under a weights file's name is never unpickled; it is refused.
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    upload(at, "w.up.weights", "renamed.safetensors", buffer.getvalue())
+    run(at)
+    assert at.error
+    assert worker.fetch_state()["0.weight"].equal(model.state_dict()["0.weight"])

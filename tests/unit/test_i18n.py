@@ -21,10 +21,12 @@ import playground.i18n as i18n
 import playground.ui.image_controls as image_controls
 import playground.ui.text as text_module
 from playground import catalog
+from playground.data.table_examples import EXAMPLES
 from playground.i18n import DEFAULT_LANG, LANGUAGES, has, table, translate
 from playground.image_presets import PRESETS
 from playground.image_spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment
 from playground.spec import Experiment, Note
+from playground.table_spec import MISSING, TASKS
 from playground.ui.text import field_label, note_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +62,32 @@ def _note_codes() -> set[str]:
 
 
 NOTE_CODES = _note_codes()
+
+
+def _coded_calls(path: Path, name: str) -> dict[str, set[str]]:
+    """Every `name("<code>", ...)` call in a module: code -> the detail keys
+    its calls pass (keywords, or the keys of a dict literal), intersected
+    over the calls, so a message may only use keys every call provides."""
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == name and node.args
+                and isinstance(node.args[0], ast.Constant)):
+            continue
+        keys = {k.arg for k in node.keywords if k.arg}
+        if len(node.args) > 1 and isinstance(node.args[1], ast.Dict):
+            keys |= {k.value for k in node.args[1].keys if isinstance(k, ast.Constant)}
+        code = node.args[0].value
+        found[code] = found[code] & keys if code in found else keys
+    return found
+
+
+TABLE_ERRORS = _coded_calls(ROOT / "playground" / "data" / "table.py", "TableError")
+TABLE_NOTES = _coded_calls(ROOT / "playground" / "data" / "table.py", "TableNote")
+EXPORT_ERRORS = {
+    **_coded_calls(ROOT / "playground" / "export.py", "ExportError"),
+    **_coded_calls(ROOT / "playground" / "onnx_export.py", "ExportError"),
+}
 
 STAT_COLUMNS = ("grad_norm", "weight_norm", "act_mean_abs", "inactive_share")
 
@@ -97,6 +125,14 @@ PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "img.download.": ("offline", "http", "checksum", "corrupt"),  # DataUnavailable.reason
     "img.chart.first_": ("conv", "dense"),  # image_runner.first_layer kinds
     "img.first_": ("conv", "dense"),
+    # The table page and the exports.
+    "tbl.example.": EXAMPLES,
+    "tbl.kind.": ("numeric", "categorical", "empty"),  # Table.kinds values
+    "tbl.task.": TASKS,
+    "tbl.missing.": MISSING,
+    "tbl.error.": tuple(sorted(TABLE_ERRORS)),
+    "tbl.note.": tuple(sorted(TABLE_NOTES)),
+    "exp.error.": tuple(sorted(EXPORT_ERRORS)),
 }
 
 
@@ -163,6 +199,18 @@ def test_the_scan_finds_the_calls():
     assert len(USES) > 50
     assert {"app.title", "metric.epoch", "dataset.spiral", "note.clamped",
             "status.reason.nan", "chart.boundary_title.regression"} <= keys
+
+
+@pytest.mark.parametrize("prefix,calls", [("tbl.error.", TABLE_ERRORS),
+                                          ("tbl.note.", TABLE_NOTES),
+                                          ("exp.error.", EXPORT_ERRORS)])
+def test_coded_messages_use_only_the_details_their_calls_give(prefix, calls):
+    """The page fills these messages with **detail: every placeholder must
+    be a key that every call for that code passes."""
+    assert len(calls) >= 5
+    for code, keys in calls.items():
+        unfilled = placeholders(EN[prefix + code]) - keys
+        assert not unfilled, f"{prefix}{code} needs {sorted(unfilled)}; calls give {sorted(keys)}"
 
 
 def test_note_codes_are_found():
