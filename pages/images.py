@@ -7,8 +7,19 @@ from playground.device import pick_device
 from playground.image_model import summarize
 from playground.image_spec import DATASET_SHAPES, ImageExperiment
 from playground.image_worker import ImageWorker
-from playground.ui import image_controls, image_data, image_live, image_own, live, session
+from playground.ui import (
+    exports,
+    image_controls,
+    image_data,
+    image_live,
+    image_own,
+    live,
+    session,
+    shell,
+)
 from playground.ui.text import note_text, t
+
+shell.ensure()  # first: see playground/ui/shell.py
 
 SPEC_KEY, NOTES_KEY = "img.spec", "img.link_notes"
 
@@ -54,3 +65,14 @@ image_live.live_view(worker, running=status == "running")
 snap = worker.snapshot()
 st.subheader(t("img.own.title"), divider="gray")
 image_own.own_input(worker, tuple(snap.info.get("shape", shape)), list(snap.info["classes"]))
+
+
+def _load_settings(text: str) -> tuple[bool, list[str]]:
+    loaded, notes = ImageExperiment.from_json(text)
+    if any(n.code == "bad_file" for n in notes):
+        return False, [note_text(n) for n in notes]
+    image_controls.load(loaded)
+    return True, [note_text(n) for n in notes]
+
+
+exports.settings_panel(snap.spec, snap.frame(), snap.spec.dataset, _load_settings, "img.")

@@ -4,8 +4,10 @@ import streamlit as st
 
 from playground.model import dense_param_count, layer_widths
 from playground.spec import Experiment, read_json_object
-from playground.ui import controls, exports, inside, live, session
+from playground.ui import controls, exports, inside, live, session, shell
 from playground.ui.text import note_text, t
+
+shell.ensure()  # first: see playground/ui/shell.py
 
 spec, first_run = session.initial_spec()
 if first_run:
@@ -57,3 +59,4 @@ def _load_settings(text: str) -> tuple[bool, list[str]]:
 
 exports.export_panel(worker, spec, len(spec.features), worker.snapshot().frame(), spec.dataset,
                      _load_settings, "w.")
+

@@ -9,9 +9,11 @@ from playground.model import dense_param_count
 from playground.table_runner import TableJob
 from playground.table_spec import TableExperiment
 from playground.table_worker import TableWorker
-from playground.ui import controls, exports, live, session, table_data, table_live
+from playground.ui import controls, exports, live, session, shell, table_data, table_live
 from playground.ui.table_data import KEY, PREFIX
 from playground.ui.text import note_text, t
+
+shell.ensure()  # first: see playground/ui/shell.py
 
 SPEC_KEY, JOB_KEY = KEY("spec"), KEY("job")
 
@@ -104,3 +106,4 @@ def _load_settings(text: str) -> tuple[bool, list[str]]:
 
 exports.export_panel(worker, job.spec, job.n_inputs, worker.snapshot().frame(),
                      (job.spec.source.rsplit(".", 1)[0] or "table"), _load_settings, PREFIX)
+

@@ -11,6 +11,12 @@ import plotly.graph_objects as go
 from playground.charts import CLASS_COLOURS, DIVERGING, _layout
 
 
+def _legend_below(fig: go.Figure) -> None:
+    """Long titles take the top line: the legend goes under the axis title."""
+    fig.update_layout(hovermode="closest", legend=dict(
+        orientation="h", x=0.0, xanchor="left", y=-0.18, yanchor="top"))
+
+
 def projection_figure(
     coords: np.ndarray, predicted: np.ndarray, actual: np.ndarray, class_names: Sequence[str],
     labels: dict[str, str], height: int = 460,
@@ -43,16 +49,18 @@ def projection_figure(
                 hovertemplate=hover,
             ))
     else:
-        limit = float(np.abs(predicted).max()) if len(predicted) else 1.0
+        # The target's own range, low orange to high blue (values need not centre on 0).
+        lo, hi = (float(predicted.min()), float(predicted.max())) if len(predicted) else (0, 1)
         fig.add_trace(go.Scattergl(
             x=coords[:, 0], y=coords[:, 1], mode="markers", showlegend=False,
-            marker=dict(color=predicted, colorscale=DIVERGING, cmin=-limit, cmax=limit, size=7,
+            marker=dict(color=predicted, colorscale=DIVERGING, cmin=lo, cmax=max(hi, lo + 1e-9),
+                        size=7,
                         colorbar=dict(title=labels["predicted"], thickness=12, len=0.8)),
             customdata=np.column_stack([np.round(predicted, 4), np.round(actual, 4)]),
             hovertemplate=hover,
         ))
     _layout(fig, labels["title"], height)
-    fig.update_layout(hovermode="closest")
+    _legend_below(fig)
     fig.update_xaxes(title_text=labels["x"])
     fig.update_yaxes(title_text=labels["y"])
     return fig
@@ -75,7 +83,7 @@ def regression_figure(actual: np.ndarray, predicted: np.ndarray, labels: dict[st
                      f"{labels['predicted']}: %{{y:.4g}}<extra></extra>"),
     ])
     _layout(fig, labels["title"], height)
-    fig.update_layout(hovermode="closest")
+    _legend_below(fig)
     fig.update_xaxes(title_text=labels["actual"])
     fig.update_yaxes(title_text=labels["predicted"])
     return fig

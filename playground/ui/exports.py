@@ -46,29 +46,24 @@ def _current_model(worker: Worker, spec, n_in: int) -> torch.nn.Sequential:
     return model
 
 
-def export_panel(worker: Worker, spec, n_in: int, history: pd.DataFrame, stem: str,
-                 load_settings: Callable[[str], tuple[bool, list[str]]], prefix: str) -> None:
-    """`load_settings(text)` puts a settings file into the page's widgets and
-    returns (loaded, messages about what it could not use); it raises nothing."""
-    st.subheader(t("exp.title"), divider="gray", anchor=False)
-    for kind, text in st.session_state.get(prefix + MESSAGES, []):
-        (st.success if kind == "ok" else st.warning if kind == "warn" else st.error)(text)
+SettingsLoader = Callable[[str], tuple[bool, list[str]]]
 
+
+def export_panel(worker: Worker, spec, n_in: int, history: pd.DataFrame, stem: str,
+                 load_settings: SettingsLoader, prefix: str) -> None:
+    """Everything, for the pages that train a dense network of `n_in` inputs.
+    `load_settings(text)` puts a settings file into the page's widgets and
+    returns (loaded, messages about what it could not use); it raises nothing."""
+    _header(prefix)
     epochs = max(int(history["epoch"].iloc[-1]), 10) if len(history) else 100
     row = st.columns(3)
-    row[0].download_button(
-        t("exp.settings"), settings_json(spec), f"{stem}-settings.json", "application/json",
-        key=prefix + "dl.settings", icon=":material/settings:", on_click="ignore",
-        width="stretch", help=t("exp.help.settings"))
+    _settings_button(row[0], spec, stem, prefix)
     row[1].download_button(
         t("exp.weights"), lambda: weights_bytes(_current_model(worker, spec, n_in), spec),
         f"{stem}-weights.safetensors", "application/octet-stream", key=prefix + "dl.weights",
         icon=":material/neurology:", on_click="ignore", width="stretch",
         help=t("exp.help.weights"))
-    row[2].download_button(
-        t("exp.history"), history_csv(history), f"{stem}-history.csv", "text/csv",
-        key=prefix + "dl.history", icon=":material/show_chart:", on_click="ignore",
-        width="stretch", help=t("exp.help.history"))
+    _history_button(row[2], history, stem, prefix)
     script_name, keras_name = f"{stem}_pytorch.py", f"{stem}_keras.py"
     script = pytorch_script(spec, n_in, epochs=epochs, filename=script_name)
     keras = keras_code(spec, n_in, epochs=epochs, filename=keras_name)
@@ -89,10 +84,7 @@ def export_panel(worker: Worker, spec, n_in: int, history: pd.DataFrame, stem: s
         help=t("exp.help.onnx") if available else t("exp.help.onnx_missing"))
 
     left, right = st.columns(2)
-    left.file_uploader(
-        t("exp.load_settings"), type=["json"], key=prefix + "up.settings",
-        on_change=_settings_uploaded, args=(prefix, load_settings),
-        help=t("exp.help.load_settings"))
+    _settings_uploader(left, prefix, load_settings)
     right.file_uploader(
         t("exp.load_weights"), type=["safetensors"], key=prefix + "up.weights",
         on_change=_weights_uploaded, args=(prefix, worker, spec, n_in),
@@ -104,7 +96,45 @@ def export_panel(worker: Worker, spec, n_in: int, history: pd.DataFrame, stem: s
         keras_tab.code(keras, language="python")
 
 
-def _settings_uploaded(prefix: str, load_settings: Callable[[str], tuple[bool, list[str]]]) -> None:
+def settings_panel(spec, history: pd.DataFrame, stem: str, load_settings: SettingsLoader,
+                   prefix: str) -> None:
+    """Settings and history only: for the image page, whose convolutional
+    models the weights and code exports don't cover yet."""
+    _header(prefix)
+    left, right = st.columns(2)
+    _settings_button(left, spec, stem, prefix)
+    _history_button(right, history, stem, prefix)
+    _settings_uploader(st, prefix, load_settings)
+
+
+def _header(prefix: str) -> None:
+    st.subheader(t("exp.title"), divider="gray", anchor=False)
+    for kind, text in st.session_state.get(prefix + MESSAGES, []):
+        (st.success if kind == "ok" else st.warning if kind == "warn" else st.error)(text)
+
+
+def _settings_button(where, spec, stem: str, prefix: str) -> None:
+    where.download_button(
+        t("exp.settings"), settings_json(spec), f"{stem}-settings.json", "application/json",
+        key=prefix + "dl.settings", icon=":material/settings:", on_click="ignore",
+        width="stretch", help=t("exp.help.settings"))
+
+
+def _history_button(where, history: pd.DataFrame, stem: str, prefix: str) -> None:
+    where.download_button(
+        t("exp.history"), history_csv(history), f"{stem}-history.csv", "text/csv",
+        key=prefix + "dl.history", icon=":material/show_chart:", on_click="ignore",
+        width="stretch", help=t("exp.help.history"))
+
+
+def _settings_uploader(where, prefix: str, load_settings: SettingsLoader) -> None:
+    where.file_uploader(
+        t("exp.load_settings"), type=["json"], key=prefix + "up.settings",
+        on_change=_settings_uploaded, args=(prefix, load_settings),
+        help=t("exp.help.load_settings"))
+
+
+def _settings_uploaded(prefix: str, load_settings: SettingsLoader) -> None:
     upload = st.session_state.get(prefix + "up.settings")
     if upload is None:
         return

@@ -8,6 +8,7 @@ cache before and after, and `worker_registry` checks no process outlives it.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -155,3 +156,20 @@ def test_bad_link_parameters_are_explained(at):
     assert len(warnings) == 2, warnings
     assert spec(at).lr == ImageExperiment().lr
     assert [layer.kind for layer in spec(at).layers] == ["conv"]
+
+
+def test_a_settings_file_restores_an_image_run_and_a_bad_one_changes_nothing(at):
+    run(at)
+    saved = json.loads(spec(at).to_json())
+    saved["lr"] = 0.003
+    saved["batch_size"] = 16
+    at.file_uploader(key="img.up.settings").set_value(
+        ("cnn.json", json.dumps(saved).encode(), "application/json"))
+    run(at)
+    run(at)
+    assert spec(at).lr == 0.003 and spec(at).batch_size == 16
+    assert any("cnn.json" in s.value for s in at.success)
+    before = spec(at)
+    at.file_uploader(key="img.up.settings").set_value(("bad.json", b"[]", "application/json"))
+    run(at)
+    assert spec(at) == before and at.error

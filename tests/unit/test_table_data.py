@@ -619,3 +619,15 @@ def test_engine_does_not_import_streamlit():
     assert "streamlit" not in tbl.__dict__
     source = open(tbl.__file__, encoding="utf-8").read()
     assert "import streamlit" not in source
+
+
+def test_the_upload_box_states_the_readers_limit():
+    """.streamlit/config.toml's maxUploadSize (MB) is the reader's MAX_BYTES,
+    so the limit the upload box shows is the one the reader enforces."""
+    from pathlib import Path
+
+    import tomllib
+
+    config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+    size_mb = tomllib.loads(config.read_text())["server"]["maxUploadSize"]
+    assert size_mb * 2**20 == tbl.MAX_BYTES
