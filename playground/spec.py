@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -98,36 +98,14 @@ class Experiment:
         note; bad values are clamped or replaced with a note each.
         """
         notes: list[Note] = []
-        known = {f.name for f in fields(cls)}
-        for key in raw:
-            if key not in known:
-                notes.append(Note("ignored", str(key), _short(raw[key])))
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name in raw:
-                values[f.name] = _parse_field(f, raw[f.name], notes)
-        spec = cls(**values)
-        if "loss" not in raw and spec.problem not in catalog.LOSSES[spec.loss].problems:
-            # No loss was asked for: take the dataset's usual one without a note.
-            spec = replace(spec, loss=catalog.DEFAULT_LOSS[spec.problem])
-        return spec._consistent(notes), notes
-
-    def _consistent(self, notes: list[Note]) -> Experiment:
-        """Fix combinations that are each valid alone but not together."""
-        spec = self
-        if self.problem not in catalog.LOSSES[self.loss].problems:
-            fixed = catalog.DEFAULT_LOSS[self.problem]
-            notes.append(Note("incompatible_loss", "loss", self.loss, fixed))
-            spec = replace(spec, loss=fixed)
-        if spec.nesterov and not (spec.optimizer == "sgd" and spec.momentum > 0):
-            notes.append(Note("nesterov_needs_momentum", "nesterov", "1", "0"))
-            spec = replace(spec, nesterov=False)
+        spec = cls(**parse_fields(cls, raw, notes))
+        spec = fit_training(spec, "loss" in raw, notes)
         if spec.batch_size > spec.n_train:
             notes.append(
                 Note("clamped", "batch_size", str(spec.batch_size), str(spec.n_train))
             )
             spec = replace(spec, batch_size=spec.n_train)
-        return spec
+        return spec, notes
 
     # ---- serialising ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -162,6 +140,39 @@ class Experiment:
 
 
 # ---- field parsing -----------------------------------------------------------
+def parse_fields(cls, raw: Mapping[str, Any], notes: list[Note],
+                 parsers: Mapping[str, Callable[[Any, list[Note]], Any]] | None = None) -> dict:
+    """The values of a spec dataclass's fields present in `raw`, each parsed
+    by its own parser in `parsers` (raw value, notes) or by its metadata;
+    keys that are no field are ignored with a note."""
+    parsers = parsers or {}
+    known = {f.name for f in fields(cls)}
+    for key in raw:
+        if key not in known:
+            notes.append(Note("ignored", str(key), _short(raw[key])))
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in raw:
+            parse = parsers.get(f.name)
+            value = raw[f.name]
+            values[f.name] = parse(value, notes) if parse else _parse_field(f, value, notes)
+    return values
+
+
+def fit_training(spec, loss_asked: bool, notes: list[Note]):
+    """Fix training settings that are each valid alone but not together: a
+    loss that can't serve the problem (replaced silently when no loss was
+    asked for: the data's usual one), Nesterov without momentum."""
+    if spec.problem not in catalog.LOSSES[spec.loss].problems:
+        fixed = catalog.DEFAULT_LOSS[spec.problem]
+        if loss_asked:
+            notes.append(Note("incompatible_loss", "loss", spec.loss, fixed))
+        spec = replace(spec, loss=fixed)
+    if spec.nesterov and not (spec.optimizer == "sgd" and spec.momentum > 0):
+        notes.append(Note("nesterov_needs_momentum", "nesterov", "1", "0"))
+        spec = replace(spec, nesterov=False)
+    return spec
+
 def read_json_object(text: str) -> tuple[dict | None, list[Note]]:
     """A settings file's JSON object, or None and a "bad_file" note saying why not."""
     try:

@@ -15,11 +15,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from playground import catalog
-from playground.spec import Layer, Note, _limits, _parse_field, _short, read_json_object
+from playground.spec import (
+    Layer,
+    Note,
+    _limits,
+    _short,
+    fit_training,
+    parse_fields,
+    read_json_object,
+)
 
 TASKS = ("auto", "classification", "regression")
 MISSING = ("drop", "impute")
@@ -72,36 +81,9 @@ class TableExperiment:
         """Any mapping (widgets, a settings file) -> a valid spec + notes;
         the same rules as Experiment.parse."""
         notes: list[Note] = []
-        known = {f.name for f in fields(cls)}
-        for key in raw:
-            if key not in known:
-                notes.append(Note("ignored", str(key), _short(raw[key])))
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in raw:
-                continue
-            if f.name in ("source", "digest", "target"):
-                values[f.name] = _parse_text(f.name, raw[f.name], notes)
-            elif f.name == "features":
-                values[f.name] = _parse_columns(raw[f.name], notes)
-            else:
-                values[f.name] = _parse_field(f, raw[f.name], notes)
-        spec = cls(**values)
-        if "loss" not in raw and spec.problem not in catalog.LOSSES[spec.loss].problems:
-            spec = replace(spec, loss=catalog.DEFAULT_LOSS[spec.problem])
-        return spec.consistent(notes), notes
-
-    def consistent(self, notes: list[Note]) -> TableExperiment:
-        """Fix combinations that are each valid alone but not together."""
-        spec = self
-        if spec.problem not in catalog.LOSSES[spec.loss].problems:
-            fixed = catalog.DEFAULT_LOSS[spec.problem]
-            notes.append(Note("incompatible_loss", "loss", spec.loss, fixed))
-            spec = replace(spec, loss=fixed)
-        if spec.nesterov and not (spec.optimizer == "sgd" and spec.momentum > 0):
-            notes.append(Note("nesterov_needs_momentum", "nesterov", "1", "0"))
-            spec = replace(spec, nesterov=False)
-        return spec
+        texts = {name: partial(_parse_text, name) for name in ("source", "digest", "target")}
+        spec = cls(**parse_fields(cls, raw, notes, {**texts, "features": _parse_columns}))
+        return fit_training(spec, "loss" in raw, notes), notes
 
     def with_problem(self, problem: str, n_classes: int) -> TableExperiment:
         """The spec for data of this kind; the loss follows the problem when

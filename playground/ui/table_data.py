@@ -37,14 +37,21 @@ def KEY(name: str) -> str:  # noqa: N802 - reads as a constant's name at the cal
     return f"{PREFIX}{name}"
 
 
+def _readable(detail: dict) -> dict:
+    """Counts with thousands separators; a tab character (blank space) by name."""
+    out = {k: f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else v
+           for k, v in detail.items()}
+    if out.get("sep") == "\t":
+        out["sep"] = t("tbl.tab")
+    return out
+
+
 def error_text(code: str, detail: dict) -> str:
-    return t(f"tbl.error.{code}", **detail)
+    return t(f"tbl.error.{code}", **_readable(detail))
 
 
 def note_text(code: str, detail: dict) -> str:
-    if code == "delimiter" and detail.get("sep") == "\t":
-        detail = {**detail, "sep": t("tbl.tab")}  # a tab character reads as blank space
-    return t(f"tbl.note.{code}", **detail)
+    return t(f"tbl.note.{code}", **_readable(detail))
 
 
 def _forget_columns() -> None:

@@ -9,9 +9,9 @@ cache before and after, and `worker_registry` checks no process outlives it.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
+from pagetools import metric, run, wait_for
 from streamlit.testing.v1 import AppTest
 
 from playground.data import idx
@@ -24,21 +24,8 @@ def at(open_page):
     return open_page("pages/images.py")
 
 
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def spec(at: AppTest) -> ImageExperiment:
     return at.session_state["img.spec"]
-
-
-def metric(at: AppTest, key: str) -> str:
-    label = translate(key)
-    values = [m.value for m in at.metric if m.label == label]
-    assert len(values) == 1, (label, [m.label for m in at.metric])
-    return values[0]
 
 
 def table_with(at: AppTest, column: str):
@@ -46,14 +33,6 @@ def table_with(at: AppTest, column: str):
     found = [d.value for d in at.dataframe if column in d.value.columns]
     assert len(found) <= 1, len(found)
     return found[0] if found else None
-
-
-def wait_for(at: AppTest, predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
-        run(at)
 
 
 def test_page_runs_with_defaults(at):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pagetools import run
 from streamlit.testing.v1 import AppTest
 
 from playground.i18n import translate
@@ -25,12 +26,6 @@ STAT_COLUMNS = ("grad_norm", "weight_norm", "act_mean_abs", "inactive_share")
 @pytest.fixture
 def at(open_page):
     return open_page()
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 # ---- what the page shows -------------------------------------------------------------------

@@ -15,6 +15,7 @@ import json
 import time
 
 import pytest
+from pagetools import metric, run
 from streamlit.testing.v1 import AppTest
 
 from playground.i18n import translate
@@ -24,19 +25,6 @@ from playground.spec import Experiment, Layer
 @pytest.fixture
 def at(open_page):
     return open_page()
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, key: str) -> str:
-    label = translate(key)
-    values = [m.value for m in at.metric if m.label == label]
-    assert len(values) == 1, (label, [m.label for m in at.metric])
-    return values[0]
 
 
 def spec(at: AppTest) -> Experiment:

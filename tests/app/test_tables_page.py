@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from pagetools import metric, run, wait_for
 from streamlit.testing.v1 import AppTest
 
 from playground.export import weights_bytes
@@ -28,21 +28,8 @@ def at(open_page):
     return open_page(PAGE)
 
 
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def job(at: AppTest):
     return at.session_state["t.job"]
-
-
-def metric(at: AppTest, key: str) -> str:
-    label = translate(key)
-    values = [m.value for m in at.metric if m.label == label]
-    assert len(values) == 1, (label, [m.label for m in at.metric])
-    return values[0]
 
 
 def errors(at: AppTest) -> list[str]:
@@ -52,14 +39,6 @@ def errors(at: AppTest) -> list[str]:
 def upload(at: AppTest, name: str, data: bytes, key: str = "t.upload") -> AppTest:
     at.file_uploader(key=key).set_value((name, data, "text/csv"))
     return run(at)
-
-
-def wait_for(at: AppTest, predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
-        run(at)
 
 
 def csv_bytes(frame: pd.DataFrame, **kwargs) -> bytes:
@@ -223,3 +202,32 @@ def test_weights_file_loads_into_the_running_network(at, worker_registry):
     upload(at, "other.safetensors", weights_bytes(other, spec), key="t.up.weights")
     run(at)
     assert any("2→" in e and "4→" in e for e in errors(at)), errors(at)
+
+
+def test_no_usable_column_is_refused(at):
+    run(at)
+    rows = "\n".join(f"name{i},city{i}" for i in range(60))
+    upload(at, "names.csv", f"name,city\n{rows}\n".encode())
+    assert any("names.csv" in e for e in errors(at)), errors(at)
+    assert at.session_state["t.table"].name == "iris.csv"
+
+
+def test_an_empty_column_is_left_out_with_a_note(at):
+    run(at)
+    frame = small_table()
+    frame.insert(1, "blank", np.nan)
+    upload(at, "blank.csv", csv_bytes(frame))
+    assert any("blank" in i.value for i in at.info)
+    assert "blank" not in at.multiselect(key="t.features").options
+    assert job(at).spec.source == "blank.csv"
+
+
+def test_a_million_rows_are_sampled_with_a_notice(at):
+    run(at)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1_000_000, 2)).round(3)
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": (x.sum(axis=1) > 0).astype(int)})
+    upload(at, "big.csv", csv_bytes(frame))
+    assert any("1000000" in i.value.replace(",", "") for i in at.info), [i.value for i in at.info]
+    j = job(at)
+    assert len(j.data.y_train) + len(j.data.y_test) == 20_000
