@@ -48,6 +48,9 @@ MAX_COLUMNS = 200  # more columns are refused ("too_many_columns")
 MAX_ROWS = 20_000  # more rows are sampled down to this (seeded), with a "sampled" note
 MAX_CATEGORIES = 20  # a categorical *feature* with more distinct values is refused
 MAX_CLASSES = 20  # a classification target with more classes is refused
+# Network inputs after one-hot encoding: 20,000 rows of 500 float32 inputs
+# are 40 MB, which a small cloud instance can hold beside torch.
+MAX_INPUTS = 500
 
 SEPARATORS = (",", ";", "\t", "|")  # sniffed in this order; the first wins a tie
 HEAD_LINES = 50  # lines sniffed for the separator and checked for ragged rows
@@ -408,6 +411,10 @@ def prepare(table: Table, target: str, features: Sequence[str], task: str,
         if kinds[col] == "categorical" and count > MAX_CATEGORIES:
             raise TableError("too_many_categories", column=col, count=count,
                              limit=MAX_CATEGORIES)  # fmt: skip
+    # One input per number, one per category: refuse before building it.
+    width = sum(1 if kinds[c] == "numeric" else frame[c].nunique() for c in source)
+    if width > MAX_INPUTS:
+        raise TableError("too_many_inputs", count=width, limit=MAX_INPUTS)
     if task == "auto":
         task = infer_task(frame[target])
     if task == "regression" and kinds[target] != "numeric":

@@ -100,15 +100,15 @@ def settings_panel(spec, history: pd.DataFrame, stem: str, load_settings: Settin
                    prefix: str) -> None:
     """Settings and history only: for the image page, whose convolutional
     models the weights and code exports don't cover yet."""
-    _header(prefix)
+    _header(prefix, t("exp.title_settings"))
     left, right = st.columns(2)
     _settings_button(left, spec, stem, prefix)
     _history_button(right, history, stem, prefix)
     _settings_uploader(st, prefix, load_settings)
 
 
-def _header(prefix: str) -> None:
-    st.subheader(t("exp.title"), divider="gray", anchor=False)
+def _header(prefix: str, title: str | None = None) -> None:
+    st.subheader(title or t("exp.title"), divider="gray", anchor=False)
     for kind, text in st.session_state.get(prefix + MESSAGES, []):
         (st.success if kind == "ok" else st.warning if kind == "warn" else st.error)(text)
 

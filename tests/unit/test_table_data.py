@@ -631,3 +631,21 @@ def test_the_upload_box_states_the_readers_limit():
     config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
     size_mb = tomllib.loads(config.read_text())["server"]["maxUploadSize"]
     assert size_mb * 2**20 == tbl.MAX_BYTES
+
+
+def test_too_many_network_inputs_are_refused_before_encoding():
+    """200 text columns of 20 values each would be 4,000 one-hot inputs."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"c{i}": rng.choice([f"v{k}" for k in range(20)], 50)
+                          for i in range(30)})
+    frame["y"] = rng.integers(0, 2, 50)
+    table = read_table(frame.to_csv(index=False).encode())
+    with pytest.raises(TableError) as info:
+        prepare(table, "y", [f"c{i}" for i in range(30)], "auto", "drop")
+    assert info.value.code == "too_many_inputs"
+    width = sum(frame[f"c{i}"].nunique() for i in range(30))
+    assert width > tbl.MAX_INPUTS
+    assert info.value.detail == {"count": width, "limit": tbl.MAX_INPUTS}
+    # Fewer columns fit.
+    two = frame["c0"].nunique() + frame["c1"].nunique()
+    assert prepare(table, "y", ["c0", "c1"], "auto", "drop").x.shape == (50, two)
