@@ -19,14 +19,18 @@ CHART_KEY = "chart.network"
 CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
-def views_ui(worker: Worker) -> set[str]:
-    """The 'look inside' switches; the worker runs only the probes that are on."""
+def views_ui(worker: Worker, shown: bool = True) -> set[str]:
+    """The 'look inside' switches; the worker runs only the probes that are on.
+    Hidden (by a classroom link), the views stay as they are."""
     options = ("network", "stats")
     st.session_state.setdefault(VIEWS_KEY, ["network"])
-    chosen = st.segmented_control(
-        t("inside.views"), options, selection_mode="multi", key=VIEWS_KEY,
-        format_func=lambda v: t(f"inside.view.{v}"), help=t("help.inside.views"),
-    )
+    if shown:
+        chosen = st.segmented_control(
+            t("inside.views"), options, selection_mode="multi", key=VIEWS_KEY,
+            format_func=lambda v: t(f"inside.view.{v}"), help=t("help.inside.views"),
+        )
+    else:
+        chosen = st.session_state[VIEWS_KEY]
     views = set(chosen or ())
     if worker.views != views:  # also right after a new worker replaced a dead one
         worker.set_views(views)

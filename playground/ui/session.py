@@ -17,7 +17,7 @@ from playground.worker import Worker
 SPEC_KEY = "spec"
 NOTES_KEY = "link_notes"
 # Query keys that belong to the app, not the experiment.
-APP_QUERY_KEYS = {"lang"}
+APP_QUERY_KEYS = {"lang", "hide", "present"}
 
 
 class _WorkerSlot:

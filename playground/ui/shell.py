@@ -16,7 +16,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.ui.text import t
+from playground.ui import classroom
+from playground.ui.text import note_text, t
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 _state = threading.local()  # each session's script run has its own thread
@@ -24,8 +25,10 @@ _state = threading.local()  # each session's script run has its own thread
 
 def run() -> None:
     """app.py's body: settings, navigation, and the chosen page."""
+    classroom.read_link()  # the language first: every text below depends on it
     st.set_page_config(page_title=t("app.title"), page_icon=":material/neurology:",
                        layout="wide")
+    classroom.presenter_style()
     pages = [
         st.Page(PAGES_DIR / "playground.py", title=t("page.playground"),
                 icon=":material/scatter_plot:", default=True),
@@ -33,8 +36,12 @@ def run() -> None:
                 url_path="images"),
         st.Page(PAGES_DIR / "tables.py", title=t("page.tables"), icon=":material/table:",
                 url_path="tables"),
+        # LESSONS_PAGE
     ]
     page = st.navigation(pages)
+    classroom.language_switch()
+    for note in classroom.link_notes():
+        st.warning(note_text(note), icon=":material/link_off:")
     _state.inside = True
     try:
         page.run()

@@ -27,6 +27,7 @@ from playground.image_presets import PRESETS
 from playground.image_spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment
 from playground.spec import Experiment, Note
 from playground.table_spec import MISSING, TASKS
+from playground.ui.classroom import HIDABLE, parse_app_query
 from playground.ui.text import field_label, note_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,6 +134,7 @@ PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "tbl.error.": tuple(sorted(TABLE_ERRORS)),
     "tbl.note.": tuple(sorted(TABLE_NOTES)),
     "exp.error.": tuple(sorted(EXPORT_ERRORS)),
+    "class.group.": HIDABLE,
 }
 
 
@@ -307,6 +309,7 @@ def _produced_notes() -> list[Note]:
         notes += Experiment.from_json(text)[1]
     for raw in IMAGE_BAD_INPUTS:
         notes += ImageExperiment.parse(raw)[1]
+    notes += parse_app_query({"lang": "fr", "hide": "data,bogus", "present": "maybe"})[3]
     return notes
 
 

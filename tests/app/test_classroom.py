@@ -1,0 +1,74 @@
+"""Classroom links under AppTest: a link that hides sidebar sections, the
+presenter view, app parameters that mean nothing, and the teacher's share
+panel that makes such a link."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from pagetools import run
+from streamlit.testing.v1 import AppTest
+
+from playground.i18n import translate
+from playground.spec import Experiment
+
+
+@pytest.fixture
+def at(open_page):
+    return open_page()
+
+
+def labels(at: AppTest) -> set[str]:
+    return {w.label for kind in ("selectbox", "slider", "number_input", "select_slider")
+            for w in at.get(kind)}
+
+
+def test_a_link_can_hide_sidebar_sections_and_keep_their_settings(at):
+    at.query_params.update({"dataset": "circle", "hidden": "3-relu", "hide": "data,network"})
+    run(at)
+    shown = labels(at)
+    assert translate("field.dataset") not in shown  # data: hidden
+    assert translate("field.loss") not in shown  # network: hidden
+    assert translate("field.optimizer") in shown  # training: still there
+    spec = at.session_state["spec"]
+    assert spec.dataset == "circle" and [layer.width for layer in spec.hidden] == [3]
+    # A change to a visible control keeps the hidden settings and the hiding.
+    at.selectbox(key="w.optimizer").set_value("sgd")
+    run(at)
+    spec = at.session_state["spec"]
+    assert spec.optimizer == "sgd" and spec.dataset == "circle"
+    assert at.query_params["hide"] == "data,network"
+
+
+def test_app_parameters_that_mean_nothing_are_named(at):
+    at.query_params.update({"lang": "xx", "hide": "data,bogus", "present": "maybe"})
+    run(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "xx" in warnings and "bogus" in warnings and "maybe" in warnings
+    assert translate("field.dataset") not in labels(at)  # the good part of hide= holds
+    assert at.session_state["spec"] == Experiment()
+
+
+def test_presenter_view_zooms_the_page(at):
+    at.query_params["present"] = "1"
+    run(at)
+    assert any("zoom" in h.proto.body for h in at.get("html"))
+    other = AppTest.from_file(str(at._script_path), default_timeout=60)
+    run(other)
+    assert not any("zoom" in h.proto.body for h in other.get("html"))
+
+
+def test_the_share_panel_makes_the_link(at):
+    at.query_params.update({"dataset": "xor", "lr": "0.1"})
+    run(at)
+    at.multiselect(key="class.hide").set_value(["data", "training"])
+    at.toggle(key="class.present").set_value(True)
+    run(at)
+    (link,) = [c.value for c in at.code if "dataset=xor" in c.value]
+    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert query["hide"] == "data,training" and query["present"] == "1"
+    assert query["lang"] == "en"
+    spec, notes = Experiment.from_query({k: v for k, v in query.items()
+                                         if k not in ("hide", "present", "lang")})
+    assert spec == at.session_state["spec"] and not notes
