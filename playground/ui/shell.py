@@ -36,7 +36,8 @@ def run() -> None:
                 url_path="images"),
         st.Page(PAGES_DIR / "tables.py", title=t("page.tables"), icon=":material/table:",
                 url_path="tables"),
-        # LESSONS_PAGE
+        st.Page(PAGES_DIR / "lessons.py", title=t("page.lessons"), icon=":material/school:",
+                url_path="lessons"),
     ]
     page = st.navigation(pages)
     classroom.language_switch()

@@ -25,6 +25,7 @@ from playground.data.table_examples import EXAMPLES
 from playground.i18n import DEFAULT_LANG, LANGUAGES, has, table, translate
 from playground.image_presets import PRESETS
 from playground.image_spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment
+from playground.lessons import LESSONS
 from playground.spec import Experiment, Note
 from playground.table_spec import MISSING, TASKS
 from playground.ui.classroom import HIDABLE, parse_app_query
@@ -135,6 +136,11 @@ PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "tbl.note.": tuple(sorted(TABLE_NOTES)),
     "exp.error.": tuple(sorted(EXPORT_ERRORS)),
     "class.group.": HIDABLE,
+    # The lessons page: lesson.<id>.<part>, lesson.variant.<id>.<variant>, page.<page>.
+    "lesson.": tuple(item.id for item in LESSONS),
+    "lesson.variant.": tuple(f"{item.id}.{name}" for item in LESSONS
+                             for name in item.variant_names),
+    "page.": ("playground", "images", "tables", "lessons"),
 }
 
 
