@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn import datasets as skd
 
 # In the order the select box offers them.
-EXAMPLES = ("iris", "moons", "wine", "breast_cancer", "diabetes")
+EXAMPLES = ("iris", "moons", "wine", "breast_cancer", "diabetes", "rare")
 
 
 def _iris() -> pd.DataFrame:
@@ -49,8 +49,19 @@ def _diabetes() -> pd.DataFrame:
     return bunch.frame.rename(columns={"target": "progression"})
 
 
+def _rare() -> pd.DataFrame:
+    # Binary with a rare class (about 7 %): accuracy looks great while the
+    # rare class's recall is poor (the evaluation lesson).
+    x, y = skd.make_classification(n_samples=1000, n_features=4, n_informative=2,
+                                   n_redundant=0, n_clusters_per_class=1, weights=[0.93],
+                                   class_sep=0.5, random_state=0)
+    frame = pd.DataFrame(x.round(4), columns=["x1", "x2", "x3", "x4"])
+    frame["label"] = pd.Series(y).map({0: "common", 1: "rare"})
+    return frame
+
+
 _BUILDERS = {"iris": _iris, "moons": _moons, "wine": _wine,
-             "breast_cancer": _breast_cancer, "diabetes": _diabetes}
+             "breast_cancer": _breast_cancer, "diabetes": _diabetes, "rare": _rare}
 
 
 def example_csv(name: str) -> bytes:

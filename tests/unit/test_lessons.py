@@ -13,10 +13,8 @@ import string
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
-from sklearn import datasets as skd
 
 from playground import lessons, metrics
 from playground.data.table import prepare, read_table, to_dataset, usable_features
@@ -351,22 +349,13 @@ def test_evaluation_accuracy_hides_the_smaller_class_recall():
     assert metrics.precision_recall_f1(cm_all)[1][1] > recall[1]  # measured 0.92
 
 
-def _rare_csv() -> bytes:
-    """A binary table with a rare class (7 %), as an imbalanced example table would be."""
-    x, y = skd.make_classification(n_samples=1000, n_features=4, n_informative=2,
-                                   n_redundant=0, n_clusters_per_class=1, weights=[0.93],
-                                   class_sep=0.5, random_state=0)
-    frame = pd.DataFrame(x.round(4), columns=["x1", "x2", "x3", "x4"])
-    frame["label"] = pd.Series(y).map({0: "common", 1: "rare"})
-    return frame.to_csv(index=False).encode("utf-8")
-
-
 def test_evaluation_premise_on_an_imbalanced_table():
-    """With a rare class, accuracy looks great while the rare class's recall is poor;
-    and predicting the common class always scores nearly as well."""
+    """On the "rare" example table the lesson points to, accuracy looks great
+    while the rare class's recall is poor; and predicting the common class
+    always scores nearly as well."""
     item = lessons.lesson("evaluation")
     spec = TableExperiment.parse({**item.setup, "target": "label", "features": []})[0]
-    classes, cm = _table_run(spec, _rare_csv(), "rare.csv", item.epochs)
+    classes, cm = _table_run(spec, example_csv("rare"), "rare.csv", item.epochs)
     assert classes == ("common", "rare")
     support = cm.sum(axis=1)
     assert 0.05 <= support[1] / support.sum() <= 0.10  # measured 22 of 300
