@@ -14,7 +14,7 @@ from pathlib import Path
 
 I18N_DIR = Path(__file__).resolve().parent.parent / "assets" / "i18n"
 DEFAULT_LANG = "en"
-LANGUAGES = ("en",)  # "zh" joins when its table is complete
+LANGUAGES = ("en", "zh")  # English, Simplified Chinese
 
 
 @cache

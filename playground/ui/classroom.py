@@ -84,6 +84,16 @@ def _set_language() -> None:
     lang = st.session_state["app.lang_choice"]
     st.session_state["lang"] = lang
     st.query_params["lang"] = lang
+    # A select box remembers its choice by the text shown, which is about to
+    # change language. Writing each widget's value back through session state
+    # makes the next run send the value itself, shown in the new language.
+    # Only choices (text, numbers and lists of them): a button's or a
+    # checkbox's True/False shows no text, and buttons may not be set at all.
+    for name in list(st.session_state.keys()):
+        value = st.session_state[name]
+        if name != "app.lang_choice" and isinstance(value, (str, int, float, list, tuple)) \
+                and not isinstance(value, bool):
+            st.session_state[name] = value
 
 
 def language_switch() -> None:
@@ -94,6 +104,13 @@ def language_switch() -> None:
     st.sidebar.selectbox(
         "Language / 语言", LANGUAGES, key="app.lang_choice", on_change=_set_language,
         format_func=lambda code: LANGUAGE_NAMES.get(code, code))
+
+
+def keep_language_in_link() -> None:
+    """A chosen language stays in the address, so a reload or a copied link keeps it."""
+    lang = st.session_state.get("lang", "en")
+    if (lang != "en" or "lang" in st.query_params) and st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
 
 
 def class_link(query: dict[str, str], hidden: list[str], present: bool) -> str:

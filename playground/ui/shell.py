@@ -41,6 +41,7 @@ def run() -> None:
     ]
     page = st.navigation(pages)
     classroom.language_switch()
+    classroom.keep_language_in_link()
     for note in classroom.link_notes():
         st.warning(note_text(note), icon=":material/link_off:")
     _state.inside = True

@@ -391,3 +391,22 @@ def test_page_lookup_uses_the_default_language():
 
     assert lang() == DEFAULT_LANG
     assert t("app.title") == EN["app.title"]
+
+
+def test_every_language_has_every_key():
+    """No text falls back to English in another language: every table is complete."""
+    for lang in LANGUAGES:
+        missing = sorted(set(EN) - set(table(lang)))
+        assert not missing, (lang, missing[:10])
+
+
+def test_chinese_is_chinese():
+    """Every Chinese text that differs from the English one holds Chinese
+    characters (a copied English text would pass the key checks above)."""
+    zh = table("zh")
+    # CJK characters, or the full-width punctuation of an otherwise technical label.
+    chinese = lambda ch: "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or (  # noqa: E731
+        "\uff00" <= ch <= "\uffef")
+    untranslated = [k for k, text in zh.items()
+                    if text != EN[k] and not any(chinese(ch) for ch in text)]
+    assert not untranslated, untranslated[:10]
