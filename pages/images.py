@@ -8,6 +8,7 @@ from playground.image_model import summarize
 from playground.image_spec import DATASET_SHAPES, ImageExperiment
 from playground.image_worker import ImageWorker
 from playground.ui import (
+    classroom,
     exports,
     image_controls,
     image_data,
@@ -27,13 +28,17 @@ spec, first_run = session.initial_spec(ImageExperiment, SPEC_KEY, NOTES_KEY)
 if first_run:
     image_controls.load(spec)
 
+raw: dict = {}  # a section a classroom link hides keeps the spec's values
 with st.sidebar:
-    with st.expander(t("section.data"), expanded=True, icon=":material/image:"):
-        raw = image_controls.data_ui(spec)
-    with st.expander(t("img.section.model"), expanded=True, icon=":material/stacks:"):
-        raw |= image_controls.model_ui(spec)
-    with st.expander(t("section.training"), expanded=True, icon=":material/speed:"):
-        raw |= image_controls.training_ui(spec, cuda=pick_device().type == "cuda")
+    if classroom.shown("data"):
+        with st.expander(t("section.data"), expanded=True, icon=":material/image:"):
+            raw |= image_controls.data_ui(spec)
+    if classroom.shown("network"):
+        with st.expander(t("img.section.model"), expanded=True, icon=":material/stacks:"):
+            raw |= image_controls.model_ui(spec)
+    if classroom.shown("training"):
+        with st.expander(t("section.training"), expanded=True, icon=":material/speed:"):
+            raw |= image_controls.training_ui(spec, cuda=pick_device().type == "cuda")
 
 st.title(t("img.title"))
 st.caption(t("img.tagline"))
@@ -76,3 +81,5 @@ def _load_settings(text: str) -> tuple[bool, list[str]]:
 
 
 exports.settings_panel(snap.spec, snap.frame(), snap.spec.dataset, _load_settings, "img.")
+classroom.share_panel(st.session_state[SPEC_KEY].to_query(),
+                      groups=("data", "network", "training"), prefix="img.class.")

@@ -126,15 +126,17 @@ def class_link(query: dict[str, str], hidden: list[str], present: bool) -> str:
     return f"{base}?{urlencode({**query, **extra})}"
 
 
-def share_panel(query: dict[str, str]) -> None:
-    """For a teacher: which controls students don't see, presenter view,
-    and the link that opens this very experiment so."""
+def share_panel(query: dict[str, str], groups: tuple[str, ...] = HIDABLE,
+                prefix: str = "class.") -> None:
+    """For a teacher: which of the page's sidebar `groups` students don't
+    see, presenter view, and the link that opens this very experiment so.
+    `prefix` keeps each page's widgets apart."""
     with st.expander(t("class.title"), icon=":material/school:"):
         st.caption(t("class.intro"))
-        hidden = st.multiselect(t("class.hide"), HIDABLE, key="class.hide",
+        hidden = st.multiselect(t("class.hide"), groups, key=prefix + "hide",
                                 format_func=lambda g: t(f"class.group.{g}"),
                                 help=t("class.help.hide"))
-        present = st.toggle(t("class.present"), key="class.present",
+        present = st.toggle(t("class.present"), key=prefix + "present",
                             help=t("class.help.present"))
         st.code(class_link(query, hidden, present), language=None, wrap_lines=True)
         st.caption(t("class.copy"))

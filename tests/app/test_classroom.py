@@ -72,3 +72,17 @@ def test_the_share_panel_makes_the_link(at):
     spec, notes = Experiment.from_query({k: v for k, v in query.items()
                                          if k not in ("hide", "present", "lang")})
     assert spec == at.session_state["spec"] and not notes
+
+
+def test_the_image_page_hides_sections_and_shares_its_link(open_page):
+    at = open_page("pages/images.py")
+    at.query_params.update({"lr": "0.003", "hide": "data,training"})
+    run(at)
+    shown = labels(at)
+    assert translate("img.field.dataset") not in shown
+    assert translate("field.optimizer") not in shown
+    assert at.session_state["img.spec"].lr == 0.003
+    at.multiselect(key="img.class.hide").set_value(["network"])
+    run(at)
+    (link,) = [c.value for c in at.code if "lr=0.003" in c.value]
+    assert "hide=network" in link
