@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 from pagetools import run
-from playground.lessons import LESSONS, spec_for
 from streamlit.testing.v1 import AppTest
 
 from playground.i18n import translate
+from playground.lessons import LESSONS, spec_for
 
 PAGE = "pages/lessons.py"
 SPEC_KEYS = {"playground": "spec", "images": "img.spec", "tables": "t.job"}
