@@ -161,6 +161,9 @@ def edit_panel(snap: Snapshot, worker: Worker) -> None:
                 worker.edit(kind, layer, row, col, float(value))
                 worker.wait_idle(timeout=2.0)
                 st.session_state[TARGET_KEY] = (kind, layer, row, col)
+                # The fields already hold what was applied: don't reload them
+                # from a snapshot that (on a loaded machine) may predate the edit.
+                st.session_state["inside.loaded"] = ((kind, layer, row, col), marker[1])
                 _rerun_fragment()
         w = weights[layer]
         if row < w.shape[0] and (kind == "b" or col < w.shape[1]):
