@@ -3,9 +3,8 @@ network and watch it learn; take the settings, weights and code with you."""
 
 import streamlit as st
 
-from playground import catalog
 from playground.data.table import TableError
-from playground.model import dense_param_count
+from playground.model import dense_param_count, layer_widths
 from playground.table_runner import TableJob
 from playground.table_spec import TableExperiment
 from playground.table_worker import TableWorker
@@ -85,8 +84,7 @@ if worker.spec != job:
     worker.wait_idle(timeout=2.0)  # so this run already draws the new data and network
 st.session_state[JOB_KEY] = job
 st.session_state[SPEC_KEY] = job.spec
-widths = [job.n_inputs, *(layer.width for layer in job.spec.hidden),
-          catalog.LOSSES[job.spec.loss].n_out(job.spec.classes)]
+widths = layer_widths(job.spec, job.n_inputs)
 summary.caption(t("network.summary", shape=" → ".join(map(str, widths)),
                   params=f"{dense_param_count(widths):,}"))
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import fields
 
 import numpy as np
 import torch
@@ -20,7 +19,7 @@ from playground.device import describe
 from playground.image_spec import ImageExperiment
 from playground.image_trainer import ImageTrainer
 from playground.metrics import confusion_matrix
-from playground.runner import SLICE, serve_runner
+from playground.runner import SLICE, changed_fields, idle_or_wake, serve_runner
 
 LIVE_FIELDS = {"lr", "max_epochs", "early_stopping", "patience"}  # applied without a rebuild
 REPORT_EVERY = 1.0  # seconds between reports while training
@@ -33,8 +32,7 @@ MAX_MAPS = 16  # channels shown per conv layer
 
 def spec_change(old: ImageExperiment, new: ImageExperiment) -> str:
     """'none', 'live' (learning rate, stopping rules) or 'rebuild'."""
-    changed = {f.name for f in fields(old) if getattr(old, f.name) != getattr(new, f.name)}
-    changed.discard("preset")  # a label only
+    changed = changed_fields(old, new) - {"preset"}  # the preset is a label only
     if not changed:
         return "none"
     return "live" if changed <= LIVE_FIELDS else "rebuild"
@@ -113,10 +111,8 @@ class ImageRunner:
             self.focus = int(arg)
         elif command == "classify":
             self.classify_request = arg  # (request id, image (C, H, W) in [0, 1])
-        elif command == "idle":
-            self.idle, self.running = self.running, False
-        elif command == "wake":
-            self.running, self.idle = self.running or self.idle, False
+        else:
+            idle_or_wake(self, command)
 
     def _apply_live(self, spec: ImageExperiment) -> None:
         trainer = self.trainer

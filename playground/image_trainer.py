@@ -91,9 +91,9 @@ class ImageTrainer:
     # ---- training --------------------------------------------------------
     def _start_epoch(self) -> None:
         n = self.x_train.shape[0]
-        perm = torch.randperm(n, generator=self.shuffle_gen).to(self.device)
-        # Contiguous pre-shuffled copies: a batch is a slice, not a gather.
-        self._xs, self._ys = self.x_train[perm], self.y_train[perm]
+        # Each batch gathers its rows through the epoch's permutation (N,):
+        # no shuffled copy of the whole training set (188 MB for MNIST) per epoch.
+        self._perm = torch.randperm(n, generator=self.shuffle_gen).to(self.device)
         self._next = 0
         self._loss_sum = torch.zeros((), device=self.device)
         self._correct = torch.zeros((), device=self.device, dtype=torch.long)
@@ -106,7 +106,8 @@ class ImageTrainer:
     def train_step(self) -> bool:
         """One mini-batch; True when it finished an epoch."""
         bs, i = self.spec.batch_size, self._next
-        x, y = self._xs[i : i + bs], self._ys[i : i + bs]  # (B, C, H, W), (B,)
+        rows = self._perm[i : i + bs]
+        x, y = self.x_train[rows], self.y_train[rows]  # (B, C, H, W), (B,)
         if self.spec.augment:
             x = augment(x, self.augment_gen, self.background)
         self.model.train()
@@ -120,7 +121,7 @@ class ImageTrainer:
         self._correct += (z.detach().argmax(1) == y).sum()
         self._next += x.shape[0]
         self.step += 1
-        if self._next < self._xs.shape[0]:
+        if self._next < self.x_train.shape[0]:
             return False
         self._end_epoch()
         return True
@@ -139,7 +140,7 @@ class ImageTrainer:
         return self.step - steps0
 
     def _end_epoch(self) -> None:
-        n = self._xs.shape[0]
+        n = self.x_train.shape[0]
         # One host sync for the epoch's running totals.
         loss, correct = torch.stack([self._loss_sum, self._correct.float()]).tolist()
         self.epoch += 1

@@ -76,10 +76,12 @@ def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def layer_widths(spec) -> list[int]:
-    """Neurons per layer, input features first and outputs last: [F, h1, ..., out]."""
+def layer_widths(spec, n_in: int | None = None) -> list[int]:
+    """Neurons per layer, inputs first and outputs last: [F, h1, ..., out].
+    F is the spec's feature count unless given (a table's encoded inputs)."""
     n_out = catalog.LOSSES[spec.loss].n_out(spec.classes)
-    return [len(spec.features), *(layer.width for layer in spec.hidden), n_out]
+    n_in = len(spec.features) if n_in is None else n_in
+    return [n_in, *(layer.width for layer in spec.hidden), n_out]
 
 
 def dense_param_count(widths: list[int]) -> int:

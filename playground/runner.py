@@ -68,9 +68,26 @@ class Spread:
         return (*self.kept, self.newest)
 
 
+def changed_fields(old, new) -> set[str]:
+    """Names of the dataclass fields whose values differ between two specs."""
+    return {f.name for f in fields(old) if getattr(old, f.name) != getattr(new, f.name)}
+
+
+def idle_or_wake(runner, command: str) -> bool:
+    """The idle pause every runner shares: "idle" stops a running trainer and
+    remembers that it ran, "wake" resumes it. False for other commands."""
+    if command == "idle":
+        runner.idle, runner.running = runner.running, False
+    elif command == "wake":
+        runner.running, runner.idle = runner.running or runner.idle, False
+    else:
+        return False
+    return True
+
+
 def spec_change(old: Experiment, new: Experiment) -> str:
     """How a new spec is applied: 'none', 'view', 'lr' (live) or 'rebuild'."""
-    changed = {f.name for f in fields(Experiment) if getattr(old, f.name) != getattr(new, f.name)}
+    changed = changed_fields(old, new)
     if not changed:
         return "none"
     if changed <= VIEW_FIELDS:
@@ -138,12 +155,8 @@ class Runner:
         elif command == "load":
             self.running = False
             trainer.load_state(arg)
-        elif command == "idle":
-            self.idle = self.running
-            self.running = False
-        elif command == "wake":
-            self.running = self.running or self.idle
-            self.idle = False
+        else:
+            idle_or_wake(self, command)
         if self.trainer.diverged:
             self.running = False
 

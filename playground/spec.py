@@ -110,10 +110,7 @@ class Experiment:
     # ---- serialising ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict; `parse(to_dict())` gives the same Experiment."""
-        d = asdict(self)
-        d["features"] = list(self.features)
-        d["hidden"] = [[layer.width, layer.activation] for layer in self.hidden]
-        return d
+        return plain_dict(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -140,6 +137,15 @@ class Experiment:
 
 
 # ---- field parsing -----------------------------------------------------------
+def plain_dict(spec) -> dict[str, Any]:
+    """A spec with `features` and `hidden` fields as a JSON-able dict: the
+    features a list, each hidden layer [width, activation]."""
+    d = asdict(spec)
+    d["features"] = list(spec.features)
+    d["hidden"] = [[layer.width, layer.activation] for layer in spec.hidden]
+    return d
+
+
 def parse_fields(cls, raw: Mapping[str, Any], notes: list[Note],
                  parsers: Mapping[str, Callable[[Any, list[Note]], Any]] | None = None) -> dict:
     """The values of a spec dataclass's fields present in `raw`, each parsed

@@ -9,14 +9,14 @@ projection and the evaluation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from playground.data.dataset import Dataset
 from playground.probe import boundary_grid
-from playground.runner import Runner, serve_runner
+from playground.runner import Runner, changed_fields, serve_runner
 from playground.table_spec import TableExperiment
 from playground.trainer import Trainer
 
@@ -46,8 +46,7 @@ def job_change(old: TableJob, new: TableJob) -> str:
     """'none', 'lr' (applied live) or 'rebuild'."""
     if old.digest != new.digest or old.feature_names != new.feature_names:
         return "rebuild"
-    changed = {f.name for f in fields(TableExperiment)
-               if getattr(old.spec, f.name) != getattr(new.spec, f.name)}
+    changed = changed_fields(old.spec, new.spec)
     if not changed:
         return "none"
     return "lr" if changed <= LIVE_FIELDS else "rebuild"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -27,6 +27,7 @@ from playground.spec import (
     _short,
     fit_training,
     parse_fields,
+    plain_dict,
     read_json_object,
 )
 
@@ -95,10 +96,7 @@ class TableExperiment:
 
     # ---- serialising ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["features"] = list(self.features)
-        d["hidden"] = [[layer.width, layer.activation] for layer in self.hidden]
-        return d
+        return plain_dict(self)
 
     def to_json(self) -> str:
         return json.dumps({"kind": "table", **self.to_dict()}, indent=2)

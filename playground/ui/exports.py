@@ -19,10 +19,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from playground import catalog
 from playground.codegen import keras_code, pytorch_script
 from playground.export import ExportError, history_csv, load_weights, settings_json, weights_bytes
-from playground.model import build_model
+from playground.model import build_model, layer_widths
 from playground.onnx_export import onnx_available, onnx_bytes
 from playground.ui.text import t
 from playground.worker import Worker
@@ -33,7 +32,7 @@ MESSAGES = "exports.messages"
 
 def _template(spec, n_in: int) -> torch.nn.Sequential:
     """A model of the spec's shape: what an uploaded weights file must fit."""
-    n_out = catalog.LOSSES[spec.loss].n_out(spec.classes)
+    n_out = layer_widths(spec, n_in)[-1]
     return build_model(spec, n_in, n_out, torch.Generator().manual_seed(0))
 
 

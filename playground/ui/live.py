@@ -67,22 +67,32 @@ def fmt(value) -> str:
     return f"{value:.4f}" if abs(value) >= 0.001 else f"{value:.2e}"
 
 
-def draw(snap: Snapshot) -> None:
-    frame = snap.frame()
-    last = frame.iloc[-1]
-    classification = snap.spec.problem != "regression"
-    cols = st.columns(6 if classification else 5)
+def metric_row(snap: Snapshot, score: tuple[str, str, str | None] | None) -> None:
+    """Epoch, both losses, an optional score (label, value, help), speed and
+    device, then why training stopped itself, if it did."""
+    last = snap.frame().iloc[-1]
+    cols = st.columns(5 if score is None else 6)
     cols[0].metric(t("metric.epoch"), f"{snap.epoch:,}")
     cols[1].metric(t("metric.train_loss"), fmt(last["train_loss"]))
     cols[2].metric(t("metric.test_loss"), fmt(last["test_loss"]))
-    i = 3
-    if classification:
-        cols[3].metric(t("metric.test_acc"), f"{last['test_acc']:.1%}")
-        i = 4
+    if score is not None:
+        label, value, help_text = score
+        cols[3].metric(label, value, help=help_text)
     speed = f"{snap.steps_per_sec:,.0f}" if snap.status == "running" else "–"
-    cols[i].metric(t("metric.speed"), speed)
-    cols[i + 1].metric(t("metric.device"), snap.device)
+    cols[-2].metric(t("metric.speed"), speed)
+    cols[-1].metric(t("metric.device"), snap.device)
     show_status(snap)
+
+
+def accuracy_score(snap: Snapshot) -> tuple[str, str, None]:
+    """The latest test accuracy, as metric_row shows it."""
+    return t("metric.test_acc"), f"{snap.frame().iloc[-1]['test_acc']:.1%}", None
+
+
+def draw(snap: Snapshot) -> None:
+    frame = snap.frame()
+    classification = snap.spec.problem != "regression"
+    metric_row(snap, accuracy_score(snap) if classification else None)
 
     neuron = inside.selected_map(snap)
     if neuron is None:

@@ -11,7 +11,7 @@ import streamlit as st
 from playground import charts, image_charts, metrics, table_charts
 from playground.table_eval import project, regression_scores
 from playground.table_runner import TableJob
-from playground.ui.live import POLL_SECONDS, fmt, show_status
+from playground.ui.live import POLL_SECONDS, accuracy_score, metric_row
 from playground.ui.text import t
 from playground.worker import Snapshot, Worker
 
@@ -39,26 +39,18 @@ def _actual_units(job: TableJob, values: np.ndarray) -> np.ndarray:
 
 def draw(snap: Snapshot, job: TableJob | None) -> None:
     frame = snap.frame()
-    last = frame.iloc[-1]
     classification = snap.spec.problem != "regression"
     pred = snap.predictions
-    cols = st.columns(6)
-    cols[0].metric(t("metric.epoch"), f"{snap.epoch:,}")
-    cols[1].metric(t("metric.train_loss"), fmt(last["train_loss"]))
-    cols[2].metric(t("metric.test_loss"), fmt(last["test_loss"]))
     if classification:
-        cols[3].metric(t("metric.test_acc"), f"{last['test_acc']:.1%}")
+        score = accuracy_score(snap)
     else:
         scores = None
         if job is not None and pred is not None and np.isfinite(pred["test"]).all():
             scores = regression_scores(_actual_units(job, snap.data.y_test),
                                        _actual_units(job, pred["test"]))
-        cols[3].metric(t("tbl.metric.r2"), "–" if scores is None else f"{scores['r2']:.3f}",
-                       help=t("tbl.help.r2"))
-    speed = f"{snap.steps_per_sec:,.0f}" if snap.status == "running" else "–"
-    cols[4].metric(t("metric.speed"), speed)
-    cols[5].metric(t("metric.device"), snap.device)
-    show_status(snap)
+        score = (t("tbl.metric.r2"), "–" if scores is None else f"{scores['r2']:.3f}",
+                 t("tbl.help.r2"))
+    metric_row(snap, score)
     if job is None:
         return
     st.caption(t("tbl.sizes", train=f"{len(snap.data.y_train):,}",

@@ -265,9 +265,7 @@ def test_every_field_has_a_label(name):
 
 def test_choice_values_in_notes_have_names():
     """note_text names catalog values ('spiral' -> 'Spiral') through CHOICE_TABLES."""
-    tables = getattr(text_module, "CHOICE_TABLES", None)
-    if tables is None:
-        pytest.skip("playground.ui.text has no CHOICE_TABLES")
+    tables = text_module.CHOICE_TABLES
     choices = {f.name: f.metadata["choices"] for f in fields(Experiment)
                if "choices" in f.metadata}
     choices["activation"] = tuple(catalog.ACTIVATIONS)

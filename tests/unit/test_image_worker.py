@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from polling import wait_for
 
 from playground.image_spec import ImageExperiment
 from playground.image_worker import ImageSnapshot, ImageWorker
@@ -17,13 +18,6 @@ from playground.image_worker import ImageSnapshot, ImageWorker
 DIGITS = ImageExperiment(max_epochs=200)  # the dense default on the 8x8 digits
 
 
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
-    return True
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ import time
 import numpy as np
 import pytest
 import torch
+from polling import wait_for
 
 import playground.runner as runner_module
 from playground.probe import HIST_BINS, layer_stats, neuron_maps
 from playground.runner import MAX_HISTS, VIEWS, Runner, Spread
 from playground.spec import Experiment, Layer
-from playground.worker import Worker
 
 ALL = {"network", "stats"}
 STAT_KEYS = {"epoch", "step", "layer", "weight_norm", "grad_norm", "act_mean_abs",
@@ -307,21 +307,8 @@ def test_a_diverged_run_with_stats_on_still_sends_messages():
 
 
 # ---- the real Worker --------------------------------------------------------------------
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
-    return True
 
 
-@pytest.fixture
-def make_worker(worker_registry):
-    def make(spec: Experiment | None = None) -> Worker:
-        return Worker(spec or Experiment())
-
-    return make
 
 
 def test_worker_with_views_on_trains_and_snapshots_every_probe(make_worker):

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
+from polling import wait_for
 
 import playground.worker as worker_module
 from playground.spec import Experiment
@@ -20,22 +21,8 @@ from playground.worker import Worker
 DIVERGING = Experiment(dataset="plane", loss="mse", optimizer="sgd", lr=10.0, hidden=())
 
 
-def wait_for(predicate, timeout: float = 5.0, interval: float = 0.02) -> bool:
-    """Poll until predicate() is true; True if it became true in time."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
-    return True
 
 
-@pytest.fixture
-def make_worker(worker_registry):
-    def make(spec: Experiment | None = None) -> Worker:
-        return Worker(spec or Experiment())
-
-    return make
 
 
 @pytest.fixture
