@@ -3,10 +3,10 @@
 
 import streamlit as st
 
-from playground.device import pick_device
-from playground.image_model import summarize
-from playground.image_spec import DATASET_SHAPES, ImageExperiment
-from playground.image_worker import ImageWorker
+from playground.core.device import pick_device
+from playground.images.model import summarize
+from playground.images.spec import DATASET_SHAPES, ImageExperiment
+from playground.images.worker import ImageWorker
 from playground.ui import (
     classroom,
     exports,

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from playground.model import dense_param_count, layer_widths
-from playground.spec import Experiment, read_json_object
+from playground.dense.model import dense_param_count, layer_widths
+from playground.dense.spec import Experiment, read_json_object
 from playground.ui import classroom, controls, exports, inside, live, session, shell
 from playground.ui.text import note_text, t
 

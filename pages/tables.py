@@ -4,10 +4,10 @@ network and watch it learn; take the settings, weights and code with you."""
 import streamlit as st
 
 from playground.data.table import TableError
-from playground.model import dense_param_count, layer_widths
-from playground.table_runner import TableJob
-from playground.table_spec import TableExperiment
-from playground.table_worker import TableWorker
+from playground.dense.model import dense_param_count, layer_widths
+from playground.dense.table_runner import TableJob
+from playground.dense.table_spec import TableExperiment
+from playground.dense.table_worker import TableWorker
 from playground.ui import controls, exports, live, session, shell, table_data, table_live
 from playground.ui.table_data import KEY, PREFIX
 from playground.ui.text import note_text, t

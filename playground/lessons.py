@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playground.image_spec import ImageExperiment
-from playground.spec import Experiment, Note
-from playground.table_spec import TableExperiment
+from playground.dense.spec import Experiment, Note
+from playground.dense.table_spec import TableExperiment
+from playground.images.spec import ImageExperiment
 
 PAGES = {"playground": Experiment, "images": ImageExperiment, "tables": TableExperiment}
 TEXT_PARTS = ("title", "intro", "try", "notice")

@@ -9,7 +9,7 @@ import pytest
 def worker_registry(monkeypatch) -> list:
     """Every Worker created during the test (by the test or by the app it runs),
     stopped at teardown so no training process outlives its test."""
-    from playground.worker import Worker  # torch: only for the tests that need it
+    from playground.dense.worker import Worker  # torch: only for the tests that need it
 
     created: list[Worker] = []
     init = Worker.__init__

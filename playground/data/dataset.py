@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground import catalog
+from playground.core import catalog
 from playground.data.toy2d import EXTENT
 
 

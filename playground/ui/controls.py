@@ -12,8 +12,8 @@ import random
 
 import streamlit as st
 
-from playground import catalog
-from playground.spec import MAX_HIDDEN_LAYERS, MAX_WIDTH, Experiment, Layer
+from playground.core import catalog
+from playground.dense.spec import MAX_HIDDEN_LAYERS, MAX_WIDTH, Experiment, Layer
 from playground.ui.text import t
 
 LR_CHOICES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)

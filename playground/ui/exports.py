@@ -19,12 +19,18 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from playground.codegen import keras_code, pytorch_script
-from playground.export import ExportError, history_csv, load_weights, settings_json, weights_bytes
-from playground.model import build_model, layer_widths
-from playground.onnx_export import onnx_available, onnx_bytes
+from playground.dense.codegen import keras_code, pytorch_script
+from playground.dense.export import (
+    ExportError,
+    history_csv,
+    load_weights,
+    settings_json,
+    weights_bytes,
+)
+from playground.dense.model import build_model, layer_widths
+from playground.dense.onnx_export import onnx_available, onnx_bytes
+from playground.dense.worker import Worker
 from playground.ui.text import t
-from playground.worker import Worker
 
 # (kind, text) messages from the last upload, kept across reruns.
 MESSAGES = "exports.messages"

@@ -12,9 +12,9 @@ import itertools
 
 import streamlit as st
 
-from playground import catalog
-from playground.image_presets import PRESETS, apply_preset
-from playground.image_spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment, ImageLayer
+from playground.core import catalog
+from playground.images.presets import PRESETS, apply_preset
+from playground.images.spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment, ImageLayer
 from playground.ui.text import t
 
 STACK_KEY = "img.stack"  # list of layer ids, in order

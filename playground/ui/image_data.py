@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.data import idx
-from playground.image_spec import DATASET_SIZES
+from playground.images.spec import DATASET_SIZES
 from playground.ui.text import t
 
 

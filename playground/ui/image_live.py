@@ -8,8 +8,10 @@ import math
 import numpy as np
 import streamlit as st
 
-from playground import charts, image_charts, metrics
-from playground.image_worker import ImageSnapshot, ImageWorker
+from playground.charts.common import common as charts
+from playground.charts.common import images as image_charts
+from playground.core import metrics
+from playground.images.worker import ImageSnapshot, ImageWorker
 from playground.ui.text import t
 
 POLL_SECONDS = 0.5

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from playground import image_charts
+from playground.charts.common import images as image_charts
 from playground.data.handwriting import load_upload, prepare_digit
-from playground.image_worker import ImageWorker
+from playground.images.worker import ImageWorker
 from playground.ui.text import t
 
 CANVAS_SIZE = 224

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground import network_charts
+from playground.charts.common import network as network_charts
+from playground.dense.worker import Snapshot, Worker
 from playground.ui.text import t, template
-from playground.worker import Snapshot, Worker
 
 VIEWS_KEY = "inside.views"
 SELECTED_KEY = "inside.selected"  # (column, neuron) of the neuron shown enlarged

@@ -9,10 +9,10 @@ import math
 
 import streamlit as st
 
-from playground import charts
+from playground.charts.common import common as charts
+from playground.dense.worker import Snapshot, Worker
 from playground.ui import inside
 from playground.ui.text import t
-from playground.worker import Snapshot, Worker
 
 POLL_SECONDS = 0.5  # how often a running session redraws
 STOPPED = ("diverged", "error", "finished")  # states in which Play and Step do nothing

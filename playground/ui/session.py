@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.spec import Experiment, Note
+from playground.dense.spec import Experiment, Note
+from playground.dense.worker import Worker
 from playground.ui.text import t
-from playground.worker import Worker
 
 SPEC_KEY = "spec"
 NOTES_KEY = "link_notes"

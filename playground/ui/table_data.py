@@ -26,7 +26,7 @@ from playground.data.table import (
     usable_features,
 )
 from playground.data.table_examples import EXAMPLES, example_csv
-from playground.table_spec import MISSING, TASKS, TableExperiment
+from playground.dense.table_spec import MISSING, TASKS, TableExperiment
 from playground.ui.text import t
 
 PREFIX = "t."

@@ -8,12 +8,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from playground import charts, image_charts, metrics, table_charts
-from playground.table_eval import project, regression_scores
-from playground.table_runner import TableJob
+from playground.charts.common import common as charts
+from playground.charts.common import images as image_charts
+from playground.charts.common import tables as table_charts
+from playground.core import metrics
+from playground.dense.table_eval import project, regression_scores
+from playground.dense.table_runner import TableJob
+from playground.dense.worker import Snapshot, Worker
 from playground.ui.live import POLL_SECONDS, accuracy_score, metric_row
 from playground.ui.text import t
-from playground.worker import Snapshot, Worker
 
 CONFIG = {"displaylogo": False}
 PROJECTION_KEY = "t.projection"

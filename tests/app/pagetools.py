@@ -7,7 +7,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from playground.i18n import translate
+from playground.core.i18n import translate
 
 
 def run(at: AppTest) -> AppTest:

@@ -10,8 +10,8 @@ import pytest
 from pagetools import run
 from streamlit.testing.v1 import AppTest
 
-from playground.i18n import translate
-from playground.spec import Experiment
+from playground.core.i18n import translate
+from playground.dense.spec import Experiment
 
 
 @pytest.fixture

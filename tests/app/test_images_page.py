@@ -14,9 +14,9 @@ import pytest
 from pagetools import metric, run, wait_for
 from streamlit.testing.v1 import AppTest
 
+from playground.core.i18n import translate
 from playground.data import idx
-from playground.i18n import translate
-from playground.image_spec import ImageExperiment
+from playground.images.spec import ImageExperiment
 
 
 @pytest.fixture

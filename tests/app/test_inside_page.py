@@ -17,7 +17,7 @@ import pytest
 from pagetools import run
 from streamlit.testing.v1 import AppTest
 
-from playground.i18n import translate
+from playground.core.i18n import translate
 
 SUBMIT = "FormSubmitter:inside.edit-Apply"  # st.form_submit_button's key in form "inside.edit"
 STAT_COLUMNS = ("grad_norm", "weight_norm", "act_mean_abs", "inactive_share")

@@ -8,7 +8,7 @@ import pytest
 from pagetools import run
 from streamlit.testing.v1 import AppTest
 
-from playground.i18n import table, translate
+from playground.core.i18n import table, translate
 
 EN, ZH = table("en"), table("zh")
 # English texts that the Chinese table translates (names such as "Adam" stay).

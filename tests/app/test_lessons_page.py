@@ -8,7 +8,7 @@ import pytest
 from pagetools import run
 from streamlit.testing.v1 import AppTest
 
-from playground.i18n import translate
+from playground.core.i18n import translate
 from playground.lessons import LESSONS, spec_for
 
 PAGE = "pages/lessons.py"

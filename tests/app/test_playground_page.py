@@ -18,8 +18,8 @@ import pytest
 from pagetools import metric, run
 from streamlit.testing.v1 import AppTest
 
-from playground.i18n import translate
-from playground.spec import Experiment, Layer
+from playground.core.i18n import translate
+from playground.dense.spec import Experiment, Layer
 
 
 @pytest.fixture
@@ -296,8 +296,8 @@ def test_a_bad_settings_file_changes_nothing(at, data):
 def test_weights_load_into_the_network_and_bad_ones_are_refused(at, worker_registry):
     import torch
 
-    from playground.export import weights_bytes
-    from playground.model import build_model
+    from playground.dense.export import weights_bytes
+    from playground.dense.model import build_model
 
     run(at)
     current = spec(at)

@@ -15,10 +15,10 @@ import torch
 from pagetools import metric, run, wait_for
 from streamlit.testing.v1 import AppTest
 
-from playground.export import weights_bytes
-from playground.i18n import translate
-from playground.model import build_model
-from playground.table_spec import TableExperiment
+from playground.core.i18n import translate
+from playground.dense.export import weights_bytes
+from playground.dense.model import build_model
+from playground.dense.table_spec import TableExperiment
 
 PAGE = "pages/tables.py"
 

@@ -37,9 +37,9 @@ from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from playground.data.images import ImageSplits, load_images, pixel_stats  # noqa: E402
-from playground.image_presets import apply_preset  # noqa: E402
-from playground.image_spec import ImageExperiment  # noqa: E402
-from playground.image_trainer import ImageTrainer  # noqa: E402
+from playground.images.presets import apply_preset  # noqa: E402
+from playground.images.spec import ImageExperiment  # noqa: E402
+from playground.images.trainer import ImageTrainer  # noqa: E402
 
 ROUNDS = 3
 APP_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))  # as image_runner.serve_images

@@ -34,8 +34,8 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from playground.data.features import feature_matrix  # noqa: E402
-from playground.spec import Experiment  # noqa: E402
-from playground.trainer import Trainer  # noqa: E402
+from playground.dense.spec import Experiment  # noqa: E402
+from playground.dense.trainer import Trainer  # noqa: E402
 
 ROUNDS = 5  # timed rounds per contender, alternated
 ROUND_S = 0.6  # seconds per round
@@ -129,21 +129,21 @@ def inline_grid(trainer: Trainer, resolution: int = GRID_RES) -> np.ndarray:
 
 
 def pick_grid():
-    """playground.probe.boundary_grid when it exists and runs, else the inline one.
+    """playground.dense.probe.boundary_grid when it exists and runs, else the inline one.
 
     The probe may return a plain array or an object holding it as `.values`.
     """
     try:
-        from playground.probe import boundary_grid
+        from playground.dense.probe import boundary_grid
     except ImportError:
-        return inline_grid, "inline (playground.probe not available)"
+        return inline_grid, "inline (playground.dense.probe not available)"
     try:
         boundary_grid(Trainer(Experiment()), resolution=GRID_RES)
     except TypeError:
         return inline_grid, "inline (boundary_grid(trainer, resolution=) did not fit)"
     return (
         lambda trainer: boundary_grid(trainer, resolution=GRID_RES),
-        "playground.probe.boundary_grid",
+        "playground.dense.probe.boundary_grid",
     )
 
 

@@ -15,7 +15,7 @@ from test_playground_browser import (
     shown,
 )
 
-from playground.i18n import table
+from playground.core.i18n import table
 
 pytestmark = pytest.mark.browser
 ZH = table("zh")

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from test_playground_browser import TEXT, UI_TIMEOUT, button, expect, metric_value, wait_until
 
-from playground.table_spec import TableExperiment
+from playground.dense.table_spec import TableExperiment
 
 pytestmark = pytest.mark.browser
 

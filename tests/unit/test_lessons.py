@@ -16,19 +16,20 @@ import numpy as np
 import pytest
 import torch
 
-from playground import lessons, metrics
+from playground import lessons
+from playground.core import metrics
+from playground.core.i18n import I18N_DIR
+from playground.core.losses import HEADS
 from playground.data.table import prepare, read_table, to_dataset, usable_features
 from playground.data.table_examples import EXAMPLES, example_csv
-from playground.i18n import I18N_DIR
-from playground.image_spec import ImageExperiment
-from playground.image_trainer import ImageTrainer
-from playground.losses import HEADS
-from playground.model import linear_layers
-from playground.probe import layer_stats
-from playground.spec import Experiment
-from playground.table_runner import predictions
-from playground.table_spec import TableExperiment
-from playground.trainer import Trainer
+from playground.dense.model import linear_layers
+from playground.dense.probe import layer_stats
+from playground.dense.spec import Experiment
+from playground.dense.table_runner import predictions
+from playground.dense.table_spec import TableExperiment
+from playground.dense.trainer import Trainer
+from playground.images.spec import ImageExperiment
+from playground.images.trainer import ImageTrainer
 
 CPU = torch.device("cpu")
 ROOT = Path(__file__).resolve().parents[2]
@@ -450,5 +451,5 @@ def test_the_lessons_module_does_not_import_streamlit():
         path = ROOT / (name.replace(".", "/") + ".py")
         if name.startswith("playground") and path.exists():
             todo.extend(_imports(path))
-    assert "playground.spec" in seen and "playground.image_spec" in seen
+    assert "playground.dense.spec" in seen and "playground.images.spec" in seen
     assert not {n for n in seen if n.split(".")[0] == "streamlit" or n.startswith("playground.ui")}

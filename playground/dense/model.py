@@ -1,0 +1,89 @@
+"""Experiment -> torch.nn.Module, plus a per-layer summary.
+
+The network is a plain nn.Sequential of Linear layers and activations; the
+output layer is linear and its squashing (sigmoid, softmax, tanh) belongs to
+the loss head (playground/losses.py). Initialisation draws from a seeded
+generator, so the same seed gives the same weights in any thread.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import torch
+from torch import nn
+
+from playground.core import catalog
+
+
+def build_model(spec, n_in: int, n_out: int, generator: torch.Generator) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    width_in = n_in
+    for layer in spec.hidden:
+        layers.append(nn.Linear(width_in, layer.width))
+        layers.append(catalog.ACTIVATIONS[layer.activation]())
+        width_in = layer.width
+    layers.append(nn.Linear(width_in, n_out))
+    model = nn.Sequential(*layers)
+    init_weights(model, spec.init, generator)
+    return model
+
+
+def linear_layers(model: nn.Module) -> list[nn.Linear]:
+    return [m for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+@torch.no_grad()
+def init_weights(model: nn.Module, scheme: str, generator: torch.Generator) -> None:
+    for lin in linear_layers(model):
+        w, b = lin.weight, lin.bias  # (out, in), (out,)
+        fan_in = w.shape[1]
+        if scheme == "zeros":
+            w.zero_()
+            b.zero_()
+            continue
+        if scheme == "xavier":
+            nn.init.xavier_uniform_(w, generator=generator)
+        elif scheme == "he":
+            nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=generator)
+        else:  # PyTorch's own nn.Linear default, drawn from our generator
+            nn.init.kaiming_uniform_(w, a=math.sqrt(5), generator=generator)
+        if scheme == "default":
+            bound = 1 / math.sqrt(fan_in)
+            nn.init.uniform_(b, -bound, bound, generator=generator)
+        else:
+            b.zero_()
+
+
+def summary(model: nn.Module, n_in: int) -> pd.DataFrame:
+    """One row per layer: name, output shape, parameter count (as Keras's summary)."""
+    rows = []
+    width = n_in
+    rows.append({"layer": "input", "output": f"(N, {n_in})", "params": 0})
+    for i, module in enumerate(model):
+        if isinstance(module, nn.Linear):
+            width = module.out_features
+            name = "dense"
+        else:
+            name = type(module).__name__.lower()
+        params = sum(p.numel() for p in module.parameters())
+        rows.append({"layer": f"{i}: {name}", "output": f"(N, {width})", "params": params})
+    return pd.DataFrame(rows)
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def layer_widths(spec, n_in: int | None = None) -> list[int]:
+    """Neurons per layer, inputs first and outputs last: [F, h1, ..., out].
+    F is the spec's feature count unless given (a table's encoded inputs)."""
+    n_out = catalog.LOSSES[spec.loss].n_out(spec.classes)
+    n_in = len(spec.features) if n_in is None else n_in
+    return [n_in, *(layer.width for layer in spec.hidden), n_out]
+
+
+def dense_param_count(widths: list[int]) -> int:
+    """Weights plus biases of a dense stack, without building it."""
+    return sum(a * b + b for a, b in zip(widths, widths[1:]))

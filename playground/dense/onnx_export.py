@@ -1,0 +1,96 @@
+"""A trained network as an ONNX file, for model viewers (Netron) and other runtimes.
+
+ONNX export needs the optional packages `onnx` and `onnxscript`
+(`pip install "nn-playground[onnx]"`); `onnx_available()` says whether they
+are there, and the page disables the button when they are not.
+
+The file takes "features" (batch, n_in) and gives "logits" (batch, n_out):
+the network's raw outputs, before the loss head's sigmoid or softmax, as the
+model computes them. The batch size is left free.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import logging
+import warnings
+from functools import cache
+
+import torch
+from torch import nn
+
+from playground.dense.export import ExportError
+
+INPUT_NAME = "features"
+OUTPUT_NAME = "logits"
+# Loggers the exporters write progress and advice to.
+CHATTY_LOGGERS = ("torch.onnx", "torch.export", "torch._dynamo", "torch.fx", "onnxscript",
+                  "onnx_ir")  # fmt: skip
+
+
+@cache
+def onnx_available() -> bool:
+    """True when the optional packages onnx and onnxscript are installed and import."""
+    try:
+        import onnx  # noqa: F401
+        import onnxscript  # noqa: F401
+    except Exception:  # noqa: BLE001 - missing, or installed but broken: either way, none
+        return False
+    return True
+
+
+def onnx_bytes(model: nn.Module, n_in: int) -> bytes:
+    """The model as a serialized ONNX ModelProto with a dynamic batch dimension.
+
+    Uses torch's dynamo-based exporter, and the older TorchScript one when that
+    fails. The model itself is not touched: a CPU copy in eval mode is exported.
+    """
+    if not onnx_available():
+        raise ExportError("onnx_missing")
+    net = copy.deepcopy(model).cpu().float().eval()
+    example = torch.zeros(2, n_in)  # (batch, n_in); 2, not 1: a size-1 dim gets specialised
+    with _quiet():
+        try:
+            return _export_dynamo(net, example)
+        except Exception:  # noqa: BLE001 - any dynamo failure: the older exporter may cope
+            return _export_torchscript(net, example)
+
+
+def _export_dynamo(net: nn.Module, example: torch.Tensor) -> bytes:
+    batch = torch.export.Dim("batch")
+    program = torch.onnx.export(
+        net, (example,), dynamo=True, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+        dynamic_shapes=({0: batch},), verbose=False, report=False, external_data=False,
+    )
+    return program.model_proto.SerializeToString()
+
+
+def _export_torchscript(net: nn.Module, example: torch.Tensor) -> bytes:
+    buffer = io.BytesIO()
+    torch.onnx.export(
+        net, (example,), buffer, dynamo=False, input_names=[INPUT_NAME],
+        output_names=[OUTPUT_NAME], dynamic_axes={INPUT_NAME: {0: "batch"},
+                                                  OUTPUT_NAME: {0: "batch"}},
+        verbose=False,
+    )
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _quiet():
+    """No warnings, prints or log lines from the exporters on the server's console."""
+    loggers = [logging.getLogger(name) for name in CHATTY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    sink = io.StringIO()
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)

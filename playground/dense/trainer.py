@@ -1,0 +1,185 @@
+"""The training loop: epochs of mini-batch steps, history and divergence.
+
+A Trainer owns its model, optimizer and data tensors. It knows nothing of
+pages or charts: callers step it and read `history`. Tiny networks are bound
+by per-call overhead, not arithmetic, so the loop avoids per-step host syncs
+(no .item() until the epoch ends), slices contiguous pre-shuffled batches
+instead of gathering them, and uses foreach optimizer kernels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import torch
+
+from playground.core import catalog
+from playground.core.device import pick_device
+from playground.core.history import History
+from playground.data.dataset import Dataset, make_dataset
+from playground.data.features import feature_matrix
+from playground.dense.fastpath import FastMLP, FlatParams
+from playground.dense.model import build_model, linear_layers
+
+
+class Trainer:
+    def __init__(self, spec, device: torch.device | None = None, fast: bool = True,
+                 data: Dataset | None = None) -> None:
+        """`data` replaces the spec's generated 2D set (a user's table, whose
+        rows are already network inputs: `data.inputs_ready`)."""
+        self.spec = spec
+        self.device = device or pick_device()
+        self.data = data if data is not None else make_dataset(spec)
+        self.head = catalog.LOSSES[spec.loss]
+        self.classification = spec.problem != "regression"
+
+        # (N, F) features and targets, on the device once.
+        self.x_train = self._features(self.data.x_train)
+        self.x_test = self._features(self.data.x_test)
+        self.t_train = self.head.targets(torch.from_numpy(self.data.y_train)).to(self.device)
+        self.t_test = self.head.targets(torch.from_numpy(self.data.y_test)).to(self.device)
+        self.y_train = torch.from_numpy(self.data.y_train).to(self.device)
+        self.y_test = torch.from_numpy(self.data.y_test).to(self.device)
+
+        init_gen = torch.Generator().manual_seed(spec.seed)
+        n_out = self.head.n_out(spec.classes)
+        n_in = self.x_train.shape[1]
+        self.model = build_model(spec, n_in, n_out, init_gen).to(self.device)
+        # The fast path (hand-derived gradients into one flat buffer) is the
+        # same mathematics as autograd; autograd stays for anything it can't do.
+        self.fast: FastMLP | None = None
+        params = list(self.model.parameters())
+        if fast and FastMLP.supports(spec):
+            flat = FlatParams(self.model)
+            self.fast = FastMLP(self.model, spec, flat)
+            params = [flat.param]
+        self.optimizer = catalog.make_optimizer(
+            spec.optimizer, params, spec.lr, spec.momentum, spec.nesterov
+        )
+        self.weights = [lin.weight for lin in linear_layers(self.model)]
+        # Shuffling has its own generator so it doesn't depend on init order.
+        self.shuffle_gen = torch.Generator().manual_seed(spec.seed + 1)
+
+        self.epoch = 0
+        self.step = 0
+        self.history = History()
+        self.diverged: str | None = None  # why training stopped itself, if it did
+        self.record()
+
+    def _features(self, points) -> torch.Tensor:
+        pts = torch.from_numpy(points)
+        if self.data.inputs_ready:
+            return pts.float().to(self.device)
+        return feature_matrix(pts, self.spec.features).to(self.device)
+
+    # ---- commands --------------------------------------------------------
+    def set_lr(self, lr: float) -> None:
+        """Takes effect on the next step; optimizer state (momentum, Adam moments) is kept."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.spec = replace(self.spec, lr=lr)
+
+    @torch.no_grad()
+    def edit(self, kind: str, layer: int, row: int, col: int, value: float) -> bool:
+        """Set one weight (kind "w": W[row, col] of dense layer `layer`) or bias
+        (kind "b": b[row]). Applies in place, also while paused. False if the
+        address doesn't exist or the value isn't finite."""
+        linears = linear_layers(self.model)
+        if not (0 <= layer < len(linears)) or not math.isfinite(value):
+            return False
+        lin = linears[layer]
+        if kind == "w" and 0 <= row < lin.out_features and 0 <= col < lin.in_features:
+            lin.weight[row, col] = value
+            return True
+        if kind == "b" and 0 <= row < lin.out_features:
+            lin.bias[row] = value
+            return True
+        return False
+
+    @torch.no_grad()
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Replace every weight with a checked state dict (same keys and
+        shapes). Copies in place, so the fast path's flat views stay bound;
+        the optimizer's moments belonged to the old weights and start over."""
+        own = self.model.state_dict()
+        for name, value in state.items():
+            own[name].copy_(value.to(own[name].dtype))
+        self.optimizer.state.clear()
+        self.diverged = None
+        self.record()
+
+    def parameters_by_layer(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(W (out, in), b (out,)) of each dense layer."""
+        return [(lin.weight, lin.bias) for lin in linear_layers(self.model)]
+
+    def gradients_by_layer(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Gradients of the latest step, shaped like parameters_by_layer();
+        zeros before the first step."""
+        if self.fast:
+            return list(zip(self.fast.gw, self.fast.gb))
+        return [
+            (w.grad if w.grad is not None else torch.zeros_like(w),
+             b.grad if b.grad is not None else torch.zeros_like(b))
+            for w, b in self.parameters_by_layer()
+        ]
+
+    # ---- training --------------------------------------------------------
+    def penalty(self) -> torch.Tensor | None:
+        spec = self.spec
+        if spec.regularization == "none" or spec.reg_rate == 0:
+            return None
+        if spec.regularization == "l1":
+            return spec.reg_rate * sum(w.abs().sum() for w in self.weights)
+        return spec.reg_rate * sum((w * w).sum() for w in self.weights)
+
+    def train_epoch(self) -> None:
+        """One pass over the training set in shuffled mini-batches, then record."""
+        if self.diverged:
+            return
+        n = self.x_train.shape[0]
+        bs = self.spec.batch_size
+        perm = torch.randperm(n, generator=self.shuffle_gen).to(self.device)
+        xs, ts = self.x_train[perm], self.t_train[perm]  # contiguous, pre-shuffled
+        model, head, opt = self.model, self.head, self.optimizer
+        model.train()
+        for i in range(0, n, bs):
+            if self.fast:
+                self.fast.gradients(xs[i : i + bs], ts[i : i + bs])
+            else:
+                loss = head.loss(model(xs[i : i + bs]), ts[i : i + bs])
+                pen = self.penalty()
+                if pen is not None:
+                    loss = loss + pen
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+            opt.step()
+        self.step += (n + bs - 1) // bs
+        self.epoch += 1
+        self.record()
+
+    @torch.inference_mode()
+    def evaluate(self) -> dict[str, float | None]:
+        """Loss (data term only, comparable across sets) and accuracy, train and test."""
+        self.model.eval()
+        parts = []
+        for x, t, y in ((self.x_train, self.t_train, self.y_train),
+                        (self.x_test, self.t_test, self.y_test)):
+            z = self.model(x)
+            parts.append(self.head.loss(z, t))
+            if self.classification:
+                parts.append((self.head.classes(z) == y).float().mean())
+        # One host sync for all four numbers.
+        values = torch.stack(parts).tolist()
+        if self.classification:
+            tr_loss, tr_acc, te_loss, te_acc = values
+        else:
+            (tr_loss, te_loss), tr_acc, te_acc = values, None, None
+        return {"train_loss": tr_loss, "test_loss": te_loss,
+                "train_acc": tr_acc, "test_acc": te_acc}
+
+    def record(self) -> None:
+        metrics = self.evaluate()
+        self.history.append(epoch=self.epoch, step=self.step, **metrics)
+        if not (math.isfinite(metrics["train_loss"]) and math.isfinite(metrics["test_loss"])):
+            self.diverged = "nan" if math.isnan(metrics["train_loss"]) else "inf"
