@@ -19,13 +19,10 @@ from sklearn.datasets import load_iris
 from playground.core import catalog
 from playground.data import table as table_data
 from playground.data.features import FEATURES
-from playground.dense.codegen import (
-    KERAS_ACTIVATIONS,
-    TORCH_ACTIVATIONS,
-    _feature_sources,
-    keras_code,
-    pytorch_script,
-)
+from playground.dense.codegen import keras_code, pytorch_script
+from playground.dense.codegen.keras_script import KERAS_ACTIVATIONS
+from playground.dense.codegen.torch_script import TORCH_ACTIVATIONS
+from playground.dense.codegen.toy2d_data import feature_sources
 from playground.dense.spec import Experiment
 from playground.dense.table_spec import TableExperiment
 from playground.dense.trainer import Trainer
@@ -255,7 +252,7 @@ def test_every_activation_is_translated():
 
 
 def test_every_feature_has_a_numpy_twin():
-    sources = _feature_sources()
+    sources = feature_sources()
     assert set(sources) == set(FEATURES)
     a = np.linspace(-6, 6, 25, dtype=np.float32)
     b = a[::-1].copy()
