@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playground.dense.spec import Experiment, Note
+from playground.core.fields import Note
+from playground.dense.spec import Experiment
 from playground.dense.table_spec import TableExperiment
 from playground.images.spec import ImageExperiment
 

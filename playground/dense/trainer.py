@@ -1,7 +1,7 @@
-"""The training loop: epochs of mini-batch steps, history and divergence.
+"""The training loop of a dense network: epochs of mini-batch steps.
 
-A Trainer owns its model, optimizer and data tensors. It knows nothing of
-pages or charts: callers step it and read `history`. Tiny networks are bound
+The bookkeeping every trainer shares (counters, history, divergence, a new
+learning rate) is playground.core.training.BaseTrainer's. Tiny networks are bound
 by per-call overhead, not arithmetic, so the loop avoids per-step host syncs
 (no .item() until the epoch ends), slices contiguous pre-shuffled batches
 instead of gathering them, and uses foreach optimizer kernels.
@@ -10,26 +10,23 @@ instead of gathering them, and uses foreach optimizer kernels.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import torch
 
 from playground.core import catalog
-from playground.core.device import pick_device
-from playground.core.history import History
+from playground.core.training import BaseTrainer
 from playground.data.dataset import Dataset, make_dataset
 from playground.data.features import feature_matrix
 from playground.dense.fastpath import FastMLP, FlatParams
 from playground.dense.model import build_model, linear_layers
 
 
-class Trainer:
+class Trainer(BaseTrainer):
     def __init__(self, spec, device: torch.device | None = None, fast: bool = True,
                  data: Dataset | None = None) -> None:
         """`data` replaces the spec's generated 2D set (a user's table, whose
         rows are already network inputs: `data.inputs_ready`)."""
-        self.spec = spec
-        self.device = device or pick_device()
+        super().__init__(spec, device)
         self.data = data if data is not None else make_dataset(spec)
         self.head = catalog.LOSSES[spec.loss]
         self.classification = spec.problem != "regression"
@@ -42,10 +39,9 @@ class Trainer:
         self.y_train = torch.from_numpy(self.data.y_train).to(self.device)
         self.y_test = torch.from_numpy(self.data.y_test).to(self.device)
 
-        init_gen = torch.Generator().manual_seed(spec.seed)
         n_out = self.head.n_out(spec.classes)
         n_in = self.x_train.shape[1]
-        self.model = build_model(spec, n_in, n_out, init_gen).to(self.device)
+        self.model = build_model(spec, n_in, n_out, self.init_gen).to(self.device)
         # The fast path (hand-derived gradients into one flat buffer) is the
         # same mathematics as autograd; autograd stays for anything it can't do.
         self.fast: FastMLP | None = None
@@ -58,13 +54,6 @@ class Trainer:
             spec.optimizer, params, spec.lr, spec.momentum, spec.nesterov
         )
         self.weights = [lin.weight for lin in linear_layers(self.model)]
-        # Shuffling has its own generator so it doesn't depend on init order.
-        self.shuffle_gen = torch.Generator().manual_seed(spec.seed + 1)
-
-        self.epoch = 0
-        self.step = 0
-        self.history = History()
-        self.diverged: str | None = None  # why training stopped itself, if it did
         self.record()
 
     def _features(self, points) -> torch.Tensor:
@@ -74,12 +63,6 @@ class Trainer:
         return feature_matrix(pts, self.spec.features).to(self.device)
 
     # ---- commands --------------------------------------------------------
-    def set_lr(self, lr: float) -> None:
-        """Takes effect on the next step; optimizer state (momentum, Adam moments) is kept."""
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        self.spec = replace(self.spec, lr=lr)
-
     @torch.no_grad()
     def edit(self, kind: str, layer: int, row: int, col: int, value: float) -> bool:
         """Set one weight (kind "w": W[row, col] of dense layer `layer`) or bias
@@ -179,7 +162,4 @@ class Trainer:
                 "train_acc": tr_acc, "test_acc": te_acc}
 
     def record(self) -> None:
-        metrics = self.evaluate()
-        self.history.append(epoch=self.epoch, step=self.step, **metrics)
-        if not (math.isfinite(metrics["train_loss"]) and math.isfinite(metrics["test_loss"])):
-            self.diverged = "nan" if math.isnan(metrics["train_loss"]) else "inf"
+        self.append_row(**self.evaluate())

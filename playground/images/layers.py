@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from playground.core import catalog
-from playground.dense.spec import Note, _encode, _parse_number, _short
+from playground.core.fields import Note, encode, parse_choice, parse_number, parse_stack, short
 
 LAYER_KINDS = ("dense", "conv", "maxpool", "avgpool", "flatten", "dropout", "batchnorm")
 POOL_KINDS = ("maxpool", "avgpool")
@@ -106,7 +106,7 @@ class ImageLayer:
 
     def encode(self) -> str:
         """Compact text form, e.g. "conv:32:3:1:valid:relu"; parse_layer reads it back."""
-        values = (_encode(getattr(self, name)) for name in LAYER_FIELDS[self.kind])
+        values = (encode(getattr(self, name)) for name in LAYER_FIELDS[self.kind])
         return ":".join([self.kind, *values])
 
     def __repr__(self) -> str:  # only the fields that mean something
@@ -115,28 +115,19 @@ class ImageLayer:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **{n: getattr(self, n) for n in LAYER_FIELDS[self.kind]}}
 
+    plain = to_dict  # the form a JSON file holds (playground.core.fields.plain)
+
 
 DEFAULT_LAYERS = (ImageLayer("flatten"), ImageLayer.dense(64, "relu"))
 
 
-def encode_layers(layers: tuple[ImageLayer, ...]) -> str:
-    return ",".join(layer.encode() for layer in layers) if layers else "none"
+# A stack's link text: "conv:32:3:1:valid:relu,flatten", or "none" when empty.
+encode_layers = encode
 
 
 def parse_layers(raw: Any, notes: list[Note]) -> tuple[ImageLayer, ...]:
     """A stack as text ("conv:32:3,maxpool:2"), or a list of texts, dicts or lists."""
-    if isinstance(raw, str):
-        items = [] if raw.strip().lower() in ("", "none") else raw.split(",")
-    elif isinstance(raw, (list, tuple)):
-        items = list(raw)
-    else:
-        notes.append(Note("bad_value", "layers", _short(raw), encode_layers(DEFAULT_LAYERS)))
-        return DEFAULT_LAYERS
-    if len(items) > MAX_IMAGE_LAYERS:
-        notes.append(Note("too_many_layers", "layers", str(len(items)), str(MAX_IMAGE_LAYERS)))
-        items = items[:MAX_IMAGE_LAYERS]
-    layers = (parse_layer(item, notes) for item in items)
-    return tuple(layer for layer in layers if layer is not None)
+    return parse_stack("layers", raw, notes, DEFAULT_LAYERS, MAX_IMAGE_LAYERS, parse_layer)
 
 
 def parse_layer(item: Any, notes: list[Note]) -> ImageLayer | None:
@@ -154,16 +145,16 @@ def parse_layer(item: Any, notes: list[Note]) -> ImageLayer | None:
         kind, values = None, []
     kind = kind.strip().lower() if isinstance(kind, str) else None
     if kind not in LAYER_FIELDS:
-        notes.append(Note("bad_image_layer", "layers", _short(item)))
+        notes.append(Note("bad_image_layer", "layers", short(item)))
         return None
     names = LAYER_FIELDS[kind]
     if isinstance(values, dict):
         for key in values:
             if key != "kind" and key not in BASE_DEFAULTS:  # other kinds' fields: silent
-                notes.append(Note("ignored", f"layers.{_short(key)}", _short(values[key])))
+                notes.append(Note("ignored", f"layers.{short(key)}", short(values[key])))
         given = {name: values[name] for name in names if name in values}
     elif len(values) > len(names):
-        notes.append(Note("bad_image_layer", "layers", _short(item)))
+        notes.append(Note("bad_image_layer", "layers", short(item)))
         return None
     else:
         given = {name: v for name, v in zip(names, values) if str(v).strip() != ""}
@@ -173,14 +164,10 @@ def parse_layer(item: Any, notes: list[Note]) -> ImageLayer | None:
 def _field(kind: str, name: str, raw: Any, notes: list[Note]) -> Any:
     default = layer_default(kind, name)
     if name in ("padding", "activation"):
-        choices = PADDINGS if name == "padding" else tuple(catalog.ACTIVATIONS)
-        value = str(raw).strip().lower()
-        if value not in choices:
-            notes.append(Note("unknown", name, _short(raw), default))
-            return default
-        return value
+        choices = PADDINGS if name == "padding" else catalog.ACTIVATIONS
+        return parse_choice(name, raw, str(raw).strip().lower(), choices, default, notes)
     lo, hi = (POOL_LIMITS if kind in POOL_KINDS else LAYER_LIMITS)[name]
-    return _parse_number(name, raw, float if name == "rate" else int, lo, hi, default, notes)
+    return parse_number(name, raw, float if name == "rate" else int, lo, hi, default, notes)
 
 
 assert {f.name for f in fields(ImageLayer)} == {"kind", *BASE_DEFAULTS}

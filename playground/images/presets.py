@@ -7,16 +7,17 @@ Fashion-MNIST alike. The output layer, Dense(10) with softmax, is never part of
 a stack: the model builder always appends it.
 
 Values are written the way a link or a JSON file writes them, and go through
-`ImageExperiment.parse` like any other input (see `apply_preset`).
+`ImageExperiment.parse` like any other input (see `apply_preset`). The
+functions take the spec (or its class) as an argument, so this module needs
+nothing from playground.images.spec, which reads PRESETS to declare its fields.
 Parameter counts below are on a 28x28 input; tests check them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from playground.images.spec import ImageExperiment
+from dataclasses import replace
+from functools import cache
+from typing import Any
 
 # Keys a preset may set; everything else stays as it was.
 PRESET_KEYS = ("layers", "optimizer", "lr", "batch_size")
@@ -71,10 +72,25 @@ PRESETS: dict[str, dict] = {
 }
 
 
-def apply_preset(spec: ImageExperiment, name: str) -> ImageExperiment:
-    """The spec with a preset's layers and training settings (see image_spec.apply_preset)."""
-    from playground.images import (
-        spec as image_spec,  # imported here: image_spec reads PRESETS at import
+@cache
+def preset_values(spec_class, name: str) -> dict[str, Any]:
+    """A preset's overrides as parsed field values (layers as ImageLayer tuples)."""
+    overrides = PRESETS[name]
+    assert set(overrides) <= set(PRESET_KEYS), f"preset {name} sets {set(overrides)}"
+    spec, notes = spec_class.parse(overrides)
+    assert not notes, f"preset {name} is not valid: {notes}"
+    return {key: getattr(spec, key) for key in overrides}
+
+
+def matches_preset(spec, name: str) -> bool:
+    return name in PRESETS and all(
+        getattr(spec, key) == value for key, value in preset_values(type(spec), name).items()
     )
 
-    return image_spec.apply_preset(spec, name)
+
+def apply_preset(spec, name: str):
+    """The spec with a preset's layers and training settings; data and seed are kept.
+    "custom" only relabels. Raises KeyError for a name that is no preset."""
+    if name == "custom":
+        return replace(spec, preset="custom")
+    return type(spec).parse({**spec.to_dict(), **PRESETS[name], "preset": name})[0]

@@ -1,6 +1,6 @@
 """Training a layer stack on images: batches, epochs, validation, early stopping.
 
-An ImageTrainer owns its model, optimizer and data tensors, like the 2D
+An ImageTrainer is a playground.core.training.BaseTrainer, like the dense
 Trainer, and knows nothing of pages. It trains one batch at a time
 (`train_batches` with a time budget), so a caller can answer commands in
 the middle of a long MNIST epoch. Per-batch loss and accuracy are summed on
@@ -10,7 +10,6 @@ the device and read once per epoch: no host sync per step.
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 
 import numpy as np
@@ -19,8 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from playground.core import catalog
-from playground.core.device import pick_device
-from playground.core.history import History
+from playground.core.training import BaseTrainer
 from playground.data.images import ImageSplits, load_images, split_images
 from playground.images.augment import augment
 from playground.images.model import build_image_model
@@ -36,11 +34,10 @@ def load_splits(spec, root=None) -> ImageSplits:
                         spec.normalize, spec.seed)
 
 
-class ImageTrainer:
+class ImageTrainer(BaseTrainer):
     def __init__(self, spec, splits: ImageSplits | None = None,
                  device: torch.device | None = None) -> None:
-        self.spec = spec
-        self.device = device or pick_device()
+        super().__init__(spec, device, HISTORY_COLUMNS)
         self.splits = splits if splits is not None else load_splits(spec)
         s = self.splits
         self.classes = s.classes
@@ -55,30 +52,18 @@ class ImageTrainer:
         # Background after normalisation: what shifted-in border pixels become.
         self.background = (0.0 - s.mean) / s.std
 
-        gen = torch.Generator().manual_seed(spec.seed)
-        self.model = build_image_model(spec, self.shape, len(self.classes), gen).to(self.device)
+        self.model = build_image_model(spec, self.shape, len(self.classes), self.init_gen)
+        self.model.to(self.device)
         self.optimizer = catalog.make_optimizer(
             spec.optimizer, self.model.parameters(), spec.lr, weight_decay=spec.weight_decay)
-        # Shuffling and augmentation have generators of their own, so they
-        # don't depend on how many numbers initialisation drew.
-        self.shuffle_gen = torch.Generator().manual_seed(spec.seed + 1)
-        self.augment_gen = torch.Generator().manual_seed(spec.seed + 2)
+        self.augment_gen = torch.Generator().manual_seed(spec.seed + 2)  # as shuffle_gen
         self.amp = spec.mixed_precision and self.device.type == "cuda"
-
-        self.epoch = 0
-        self.step = 0
-        self.history = History(HISTORY_COLUMNS)
-        self.diverged: str | None = None  # "nan" or "inf"
         self.finished: str | None = None  # "early_stop" or "max_epochs"
         self.best: tuple[float, int, dict] | None = None  # (val loss, epoch, weights)
         self._start_epoch()
         self._record(*self.evaluate(self.x_train, self.y_train))
 
     # ---- commands --------------------------------------------------------
-    def set_lr(self, lr: float) -> None:
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-
     @property
     def done(self) -> bool:
         return self.diverged is not None or self.finished is not None
@@ -149,12 +134,10 @@ class ImageTrainer:
 
     def _record(self, train_loss: float, train_acc: float) -> None:
         val_loss, val_acc = self.evaluate(self.x_val, self.y_val)
-        self.history.append(epoch=self.epoch, step=self.step, train_loss=train_loss,
-                            train_acc=train_acc, val_loss=val_loss, val_acc=val_acc)
-        if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
-            self.diverged = "nan" if math.isnan(train_loss) or math.isnan(val_loss) else "inf"
-            return
-        self._check_stop(val_loss)
+        self.append_row(train_loss=train_loss, train_acc=train_acc, val_loss=val_loss,
+                        val_acc=val_acc)
+        if self.diverged is None:
+            self._check_stop(val_loss)
 
     def _check_stop(self, val_loss: float) -> None:
         spec = self.spec

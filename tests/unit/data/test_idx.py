@@ -117,7 +117,7 @@ def test_round_trip_every_type(dtype, zipped):
     np.testing.assert_array_equal(parsed, array)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(hnp.arrays(np.uint8, hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6)))
 def test_round_trip_any_uint8_shape(array):
     np.testing.assert_array_equal(parse_idx(idx_bytes(array)), array)

@@ -6,11 +6,12 @@ import json
 from dataclasses import fields, replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.core import catalog
-from playground.dense.spec import MAX_HIDDEN_LAYERS, MAX_WIDTH, Experiment, Layer, Note
+from playground.core.fields import Note
+from playground.dense.spec import MAX_HIDDEN_LAYERS, MAX_WIDTH, Experiment, Layer
 
 FIELDS = {f.name: f for f in fields(Experiment)}
 NUMERIC = [name for name, f in FIELDS.items() if "min" in f.metadata]
@@ -462,14 +463,14 @@ def experiments(draw) -> Experiment:
     return replace(spec, batch_size=draw(st.integers(1, spec.n_train)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(experiments())
 def test_valid_experiments_round_trip_through_the_url(spec):
     assert Experiment.parse(spec.to_dict()) == (spec, [])
     assert Experiment.from_query(spec.to_query()) == (spec, [])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(experiments())
 def test_valid_experiments_round_trip_through_json(spec):
     assert Experiment.from_json(spec.to_json()) == (spec, [])
@@ -491,7 +492,7 @@ def _assert_fixed_point(spec, notes):
     assert Experiment.from_json(spec.to_json()) == (spec, [])
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400)
 @given(st.dictionaries(st.one_of(field_names, st.text(max_size=10)), junk_text, max_size=12))
 def test_arbitrary_string_dicts_never_raise(raw):
     _assert_fixed_point(*Experiment.from_query(raw))
@@ -505,13 +506,13 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(st.dictionaries(st.one_of(field_names, st.text(max_size=10)), json_values, max_size=12))
 def test_arbitrary_json_values_never_raise(raw):
     _assert_fixed_point(*Experiment.parse(raw))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text(max_size=60))
 def test_arbitrary_json_text_never_raises(text):
     _assert_fixed_point(*Experiment.from_json(text))

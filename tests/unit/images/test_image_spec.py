@@ -6,11 +6,11 @@ import json
 from dataclasses import fields, replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.core import catalog
-from playground.dense.spec import Note
+from playground.core.fields import Note
 from playground.images import presets as image_presets
 from playground.images.presets import PRESET_KEYS, PRESETS
 from playground.images.spec import (
@@ -301,7 +301,7 @@ spec_st = st.fixed_dictionaries({name: _value_st(f) for name, f in FIELDS.items(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(spec_st, st.sampled_from(["custom", *PRESETS]))
 def test_query_and_json_round_trip_exactly(spec, preset):
     if preset != "custom":

@@ -1,0 +1,242 @@
+"""Spec fields and notes: how every spec is declared, read and written.
+
+A spec is a frozen dataclass whose fields say in their metadata how a value
+is read: `number` (clamped into min..max), `choice` (one of a few names) or
+`parsed` (a parser of its own, for stacks of layers and lists of names);
+booleans and free text need none. The UI builds its widgets from the same
+metadata, so a range or a list of names is stated once.
+
+`Spec.parse` turns any mapping (widgets, a link's query, a JSON file) into a
+valid spec. It never raises: a bad value is clamped or replaced and each change
+is reported as a `Note`, which the page shows as a message. Items of a tuple
+field (layers) write themselves: `encode()` for a link, `plain()` for JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+; only read by type checkers here
+
+
+@dataclass(frozen=True)
+class Note:
+    """One change validation made. `code` picks the message; the rest fills it."""
+
+    code: str  # "clamped", "unknown", "bad_value", "incompatible_loss", "ignored", ...
+    # Notes whose code has no replacement ("ignored", "unknown_feature",
+    # "bad_layer") leave `fixed` empty: the thing was simply left out.
+    field: str
+    value: str = ""
+    fixed: str = ""
+
+
+# ---- declaring fields ----------------------------------------------------------
+def number(default: float, lo: float, hi: float) -> Any:
+    """An int or float field (by its default's type), clamped into lo..hi."""
+    return field(default=default, metadata={"min": lo, "max": hi})
+
+
+def choice(default: str, choices) -> Any:
+    """A name out of `choices` (a tuple, or a dict's keys)."""
+    return field(default=default, metadata={"choices": tuple(choices)})
+
+
+def parsed(default: Any, parse: Callable[[Any, list[Note]], Any]) -> Any:
+    """A field read by its own parser: parse(raw value, notes) -> value."""
+    return field(default=default, metadata={"parse": parse})
+
+
+# ---- the round trip ------------------------------------------------------------
+class Spec:
+    """What every spec shares: parsing, and the JSON and link round trip.
+    Subclasses are frozen dataclasses whose every field has a default."""
+
+    # Written as "kind" in JSON files, and checked when one is read, where a
+    # file of another page's spec would otherwise load silently.
+    JSON_KIND: ClassVar[str] = ""
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> tuple[Self, list[Note]]:
+        """Any mapping (widgets, URL query, JSON) -> a valid spec + notes.
+
+        Missing keys take defaults silently; unknown keys are ignored with a
+        note; bad values are clamped or replaced with a note each.
+        """
+        notes: list[Note] = []
+        spec = cls(**parse_fields(cls, raw, notes))
+        return spec.consistent(raw, notes), notes
+
+    def consistent(self, raw: Mapping[str, Any], notes: list[Note]) -> Self:
+        """Fix values that are each valid alone but not together (`raw` says
+        which keys were asked for)."""
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict; `parse(to_dict())` gives the same spec."""
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
+
+    def to_json(self) -> str:
+        kind = {"kind": self.JSON_KIND} if self.JSON_KIND else {}
+        return json.dumps({**kind, **self.to_dict()}, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> tuple[Self, list[Note]]:
+        raw, notes = read_json_object(text)
+        if raw is None:
+            return cls(), notes
+        if cls.JSON_KIND:
+            raw = dict(raw)
+            if raw.pop("kind", cls.JSON_KIND) != cls.JSON_KIND:
+                return cls(), [Note("bad_file", "json", f"not a {cls.JSON_KIND} experiment")]
+        return cls.parse(raw)
+
+    def to_query(self) -> dict[str, str]:
+        """Flat str -> str dict for a URL; only fields that differ from the
+        defaults, so links stay short and new defaults reach old links."""
+        default = type(self)()
+        return {f.name: encode(getattr(self, f.name)) for f in fields(self)
+                if getattr(self, f.name) != getattr(default, f.name)}
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> tuple[Self, list[Note]]:
+        return cls.parse(dict(query))
+
+
+def read_json_object(text: str) -> tuple[dict | None, list[Note]]:
+    """A settings file's JSON object, or None and a "bad_file" note saying why not."""
+    try:
+        raw = json.loads(text)
+    except (ValueError, TypeError, RecursionError) as exc:
+        return None, [Note("bad_file", "json", short(exc))]
+    if not isinstance(raw, dict):
+        return None, [Note("bad_file", "json", type(raw).__name__)]
+    return raw, []
+
+
+def fit_batch(spec, notes: list[Note]):
+    """The spec with a batch no larger than its training part (`n_train`)."""
+    if spec.batch_size <= spec.n_train:
+        return spec
+    notes.append(Note("clamped", "batch_size", str(spec.batch_size), str(spec.n_train)))
+    return replace(spec, batch_size=spec.n_train)
+
+
+# ---- writing values ------------------------------------------------------------
+def short(value: Any, limit: int = 40) -> str:
+    """A value as text for a note, cut to `limit` characters."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def encode(value: Any) -> str:
+    """A field's value as link text: booleans 1/0, floats exactly, tuples
+    comma-separated ("none" when empty)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (tuple, list)):
+        items = (v if isinstance(v, str) else v.encode() for v in value)
+        return ",".join(items) if value else "none"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """A field's value as JSON-able data: tuples become lists."""
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    return value.plain() if hasattr(value, "plain") else value
+
+
+# ---- reading values ------------------------------------------------------------
+def parse_fields(cls, raw: Mapping[str, Any], notes: list[Note]) -> dict[str, Any]:
+    """The values of a spec dataclass's fields present in `raw`, each read by
+    `parse_field`; keys that are no field are ignored with a note."""
+    known = {f.name for f in fields(cls)}
+    for key in raw:
+        if key not in known:
+            notes.append(Note("ignored", str(key), short(raw[key])))
+    return {f.name: parse_field(f, raw[f.name], notes) for f in fields(cls) if f.name in raw}
+
+
+def parse_field(f, raw: Any, notes: list[Note]) -> Any:
+    """One field's value, read as its metadata and default say."""
+    default = f.default
+    if "parse" in f.metadata:
+        return f.metadata["parse"](raw, notes)
+    if "choices" in f.metadata:
+        return parse_choice(f.name, raw, str(raw), f.metadata["choices"], default, notes)
+    if isinstance(default, bool):
+        return parse_bool(f.name, raw, default, notes)
+    if isinstance(default, str):  # free text, such as a column name
+        if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+            return str(raw).strip()
+        notes.append(Note("bad_value", f.name, short(raw), default))
+        return default
+    kind = int if isinstance(default, int) else float
+    return parse_number(f.name, raw, kind, f.metadata["min"], f.metadata["max"], default, notes)
+
+
+def parse_choice(name: str, raw: Any, value: str, choices, default: str, notes: list[Note]):
+    """`value` (read from `raw`) when it is one of `choices`, else the default with a note."""
+    if value in choices:
+        return value
+    notes.append(Note("unknown", name, short(raw), default))
+    return default
+
+
+def parse_stack(name: str, raw: Any, notes: list[Note], default: tuple, most: int,
+                parse_item: Callable[[Any, list[Note]], Any]) -> tuple:
+    """A stack of layers from text ("a,b"; "" or "none" for none) or a list,
+    each item read by parse_item(item, notes) (None: left out, with its note).
+    Items beyond `most` are cut with a note; any other value gives the default."""
+    if isinstance(raw, str):
+        items = [] if raw.strip().lower() in ("", "none") else raw.split(",")
+    elif isinstance(raw, (list, tuple)):
+        items = list(raw)
+    else:
+        notes.append(Note("bad_value", name, short(raw), encode(default)))
+        return default
+    if len(items) > most:
+        notes.append(Note("too_many_layers", name, str(len(items)), str(most)))
+        items = items[:most]
+    layers = (parse_item(item, notes) for item in items)
+    return tuple(layer for layer in layers if layer is not None)
+
+
+def parse_bool(name: str, raw: Any, default: bool, notes: list[Note]) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    notes.append(Note("bad_value", name, short(raw), encode(default)))
+    return default
+
+
+def parse_number(name: str, raw: Any, kind: type, lo, hi, default, notes: list[Note]):
+    """`raw` as an int or float (`kind`) clamped into lo..hi; the default,
+    with a note, when it is no number (or no whole one for an int)."""
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        value = float(raw)
+        if kind is int and value != int(value):
+            raise ValueError
+    except (ValueError, TypeError, OverflowError):
+        value = math.nan
+    if math.isnan(value):
+        notes.append(Note("bad_value", name, short(raw), str(default)))
+        return default
+    clamped = min(max(value, lo), hi)
+    if clamped != value:
+        notes.append(Note("clamped", name, short(raw), str(kind(clamped))))
+    return kind(clamped)

@@ -1,0 +1,44 @@
+"""What every trainer shares: spec, device, seeded generators, counters,
+history, a new learning rate, and stopping once a loss is no longer a number.
+A trainer knows nothing of pages or charts: callers step it and read `history`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import torch
+
+from playground.core.device import pick_device
+from playground.core.history import COLUMNS, History
+
+
+class BaseTrainer:
+    optimizer: torch.optim.Optimizer  # built by the subclass
+
+    def __init__(self, spec, device: torch.device | None, columns=COLUMNS) -> None:
+        self.spec = spec
+        self.device = device or pick_device()
+        # Initialisation and shuffling have generators of their own, so the
+        # order of batches doesn't depend on how many numbers init drew.
+        self.init_gen = torch.Generator().manual_seed(spec.seed)
+        self.shuffle_gen = torch.Generator().manual_seed(spec.seed + 1)
+        self.epoch = 0
+        self.step = 0
+        self.history = History(columns)
+        self.diverged: str | None = None  # "nan" or "inf": why training stopped itself
+
+    def set_lr(self, lr: float) -> None:
+        """Takes effect on the next step; optimizer state (momentum, Adam moments) is kept."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.spec = replace(self.spec, lr=lr)
+
+    def append_row(self, **metrics: float | None) -> None:
+        """A history row at the current epoch and step; a loss that is no
+        longer finite marks the run as diverged."""
+        self.history.append(epoch=self.epoch, step=self.step, **metrics)
+        losses = [v for k, v in metrics.items() if k.endswith("_loss")]
+        if not all(map(math.isfinite, losses)):
+            self.diverged = "nan" if any(map(math.isnan, losses)) else "inf"
