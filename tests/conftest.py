@@ -1,24 +1,34 @@
-"""Shared fixtures: keep track of every training process a test starts."""
+"""Shared fixtures: keep track of every training process a test starts; the
+one Hypothesis profile every property test runs under."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# A loaded 2-core machine (CI runs beside other work) can take far longer than
+# Hypothesis's 200 ms default for one example, and generating a few hundred
+# specs can trip the too_slow check: neither says anything about the code.
+settings.register_profile(
+    "playground", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("playground")
 
 
 @pytest.fixture
 def worker_registry(monkeypatch) -> list:
     """Every Worker created during the test (by the test or by the app it runs),
     stopped at teardown so no training process outlives its test."""
-    from playground.dense.worker import Worker  # torch: only for the tests that need it
+    from playground.core.worker import BaseWorker  # torch: only for the tests that need it
 
-    created: list[Worker] = []
-    init = Worker.__init__
+    created: list[BaseWorker] = []
+    init = BaseWorker.__init__
 
     def tracking_init(self, *args, **kwargs):
         created.append(self)
         init(self, *args, **kwargs)
 
-    monkeypatch.setattr(Worker, "__init__", tracking_init)
+    monkeypatch.setattr(BaseWorker, "__init__", tracking_init)
     yield created
     for worker in created:
         stop_quietly(worker)

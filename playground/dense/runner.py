@@ -1,88 +1,44 @@
-"""The training loop that runs in the worker's own process.
-
-Why a process and not a thread: PyTorch releases the GIL inside every
-kernel, and a tiny network's step is dozens of kernels. With a busy page
-thread in the same process (building figures, serving the websocket) each
-re-acquire waits for Python's switch interval, and a step that takes 0.1 ms
-alone took 10 ms (measured: 5,000 steps/s alone, 66 beside a thread building
-figures). A child process has its own GIL and its own core.
-
-`serve` reads commands from a pipe, applies them between epochs, and sends
-messages (dicts of plain data: new history rows, the boundary grid, status)
-at a throttled rate. It blocks when paused, so a paused session costs no CPU.
-"""
+"""The dense runners, in the training process (core/runner.py explains the
+process). The 2D playground's messages carry the boundary grid, the data set
+once per run, and the optional probes: neuron maps ("network"), layer
+statistics and histograms ("stats"), each only while its view is on, at a
+throttled rate while training. A user's table trains the same way on its
+prepared rows, which travel with the spec as a `TableJob`; its messages carry
+the boundary only when the table has exactly two input columns, and always
+the current predictions, from which the page draws the projection and the
+evaluation."""
 
 from __future__ import annotations
 
 import time
-import traceback
-from dataclasses import fields, replace
+from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
-from playground.core.device import describe
-from playground.dense.probe import boundary_grid, histograms, layer_stats, neuron_maps
+from playground.core.runner import BaseRunner, Message, changed_fields
+from playground.data.dataset import Dataset
+from playground.dense.probe import Grid, boundary_grid, histograms, layer_stats, neuron_maps
 from playground.dense.spec import Experiment
+from playground.dense.table_spec import TableExperiment
 from playground.dense.trainer import Trainer
 
-PUBLISH_EVERY = 0.1  # seconds between messages while training (grid included)
-PROBE_SHARE = 0.1  # at most this share of the time goes to messages: big nets publish less often
-SLICE = 0.05  # seconds of training between command checks
 VIEW_FIELDS = {"show_test", "discretize"}
 STATS_EVERY = 0.25  # seconds between layer-statistics rows while training
 HIST_EVERY = 1.0  # seconds between histogram snapshots while training
-MAX_HISTS = 64  # histogram snapshots kept, spread over the whole run (see Spread)
 VIEWS = {"network", "stats"}  # optional probes; each costs time only when on
 
 
-class Spread:
-    """At most `cap` items spread evenly over everything added, plus the newest.
-
-    Item k (counting from 0) is kept while k is a multiple of the stride; the
-    stride doubles whenever the kept items pass `cap`, dropping every other
-    one. So a long run keeps snapshots from its whole length, not just its end.
-    """
-
-    def __init__(self, cap: int = MAX_HISTS) -> None:
-        self.cap = cap
-        self.stride = 1
-        self.count = 0
-        self.kept: list = []
-        self.newest = None
-
-    def add(self, item) -> None:
-        if self.count % self.stride == 0:
-            self.kept.append(item)
-            if len(self.kept) > self.cap:
-                self.stride *= 2
-                self.kept = self.kept[::2]
-        self.count += 1
-        self.newest = item
-
-    def items(self) -> tuple:
-        """Kept items oldest first, ending with the newest one added."""
-        if self.newest is None:
-            return ()
-        if self.kept and self.kept[-1] is self.newest:
-            return tuple(self.kept)
-        return (*self.kept, self.newest)
-
-
-def changed_fields(old, new) -> set[str]:
-    """Names of the dataclass fields whose values differ between two specs."""
-    return {f.name for f in fields(old) if getattr(old, f.name) != getattr(new, f.name)}
-
-
-def idle_or_wake(runner, command: str) -> bool:
-    """The idle pause every runner shares: "idle" stops a running trainer and
-    remembers that it ran, "wake" resumes it. False for other commands."""
-    if command == "idle":
-        runner.idle, runner.running = runner.running, False
-    elif command == "wake":
-        runner.running, runner.idle = runner.running or runner.idle, False
-    else:
-        return False
-    return True
+@dataclass(kw_only=True)
+class DenseMessage(Message):
+    grid: Grid | None  # the boundary; None for a table without exactly two inputs
+    data: Dataset | None  # on a run's first message only
+    network: dict | None  # probe.neuron_maps output, when that view is on
+    stats: list[dict] = field(default_factory=list)  # new layer-statistics rows
+    hist: dict | None = None  # a new histogram snapshot
+    state: dict | None = None  # the weights (name -> CPU tensor), once per "state" command
+    # A table run's predictions: {"train": (N_train,), "test": (N_test,)}.
+    pred: dict | None = None
 
 
 def spec_change(old: Experiment, new: Experiment) -> str:
@@ -97,54 +53,29 @@ def spec_change(old: Experiment, new: Experiment) -> str:
     return "rebuild"
 
 
-class Runner:
-    """A Trainer plus play/pause state; turns commands into training and messages."""
+class Runner(BaseRunner):
+    """Trains whole epochs; "step" trains one at once, also while paused."""
 
-    def __init__(self, spec: Experiment) -> None:
-        self.run_id = 0
-        self.running = False
-        self.idle = False  # paused because nobody is watching; resumes on "wake"
-        self.rate = 0.0
-        self.error = ""
-        self.views: set[str] = set()
-        self._new_trainer(spec)
+    message_class = DenseMessage
 
-    def _make_trainer(self, spec) -> Trainer:
+    def make_trainer(self, spec) -> Trainer:
         return Trainer(spec)
 
-    def _new_trainer(self, spec) -> None:
-        self.trainer = self._make_trainer(spec)
+    spec_change = staticmethod(spec_change)
+
+    def new_trainer(self, spec) -> None:
+        super().new_trainer(spec)
         self.want_state = False  # the next message carries the weights
-        self.run_id += 1
-        self.sent_rows = 0
-        self.sent_data = False
-        self.rate = 0.0
-        self.error = ""
         self.stats: list[dict] = []  # long form: one row per (record, layer)
         self.sent_stats = 0
         self.stats_at = (-1, 0.0)  # (step, time) of the last stats record
         self.hist_at = (-1, 0.0)
 
-    def apply(self, command: str, arg=None) -> None:
+    def command(self, command: str, arg) -> None:
         trainer = self.trainer
-        if command == "play":
-            self.running = trainer.diverged is None and not self.error
-        elif command == "pause":
-            self.running = False
-        elif command == "step":
+        if command == "step":
             self.running = False
             trainer.train_epoch()
-        elif command == "reset":
-            self._new_trainer(arg or trainer.spec)
-        elif command == "update":
-            change = spec_change(trainer.spec, arg)
-            if change == "rebuild":
-                self._new_trainer(arg)
-            elif change == "lr":
-                trainer.set_lr(arg.lr)
-                trainer.spec = arg
-            elif change == "view":
-                trainer.spec = replace(arg, lr=trainer.spec.lr)
         elif command == "views":
             self.views = set(arg) & VIEWS
         elif command == "edit":
@@ -155,28 +86,9 @@ class Runner:
         elif command == "load":
             self.running = False
             trainer.load_state(arg)
-        else:
-            idle_or_wake(self, command)
-        if self.trainer.diverged:
-            self.running = False
 
-    def train_slice(self) -> None:
-        trainer = self.trainer
-        start, steps0 = time.perf_counter(), trainer.step
-        while time.perf_counter() - start < SLICE and not trainer.diverged:
-            trainer.train_epoch()
-        elapsed = time.perf_counter() - start
-        rate = (trainer.step - steps0) / elapsed
-        self.rate = rate if self.rate == 0 else 0.7 * self.rate + 0.3 * rate
-        if trainer.diverged:
-            self.running = False
-
-    def status(self) -> tuple[str, str]:
-        if self.error:
-            return "error", self.error
-        if self.trainer.diverged:
-            return "diverged", self.trainer.diverged
-        return ("running" if self.running else "paused"), ""
+    def train_some(self) -> None:
+        self.trainer.train_epoch()
 
     def _probe(self) -> tuple[dict | None, list[dict], dict | None]:
         """Network maps, new stats rows and a new histogram snapshot, each
@@ -198,28 +110,12 @@ class Runner:
         self.sent_stats = len(self.stats)
         return network, new_stats, hist
 
-    def message(self) -> dict:
-        """Everything the page needs that changed since the last message."""
-        trainer = self.trainer
-        cols = trainer.history.cols
-        n = len(trainer.history)
-        rows = {c: v[self.sent_rows : n] for c, v in cols.items()}
-        self.sent_rows = n
-        status, detail = self.status()
+    def extras(self, first: bool) -> dict:
         network, stats, hist = self._probe()
-        msg = {
-            "run": self.run_id, "spec": trainer.spec, "status": status, "detail": detail,
-            "epoch": trainer.epoch, "step": trainer.step, "rows": rows,
-            "grid": self.grid(), "device": describe(trainer.device),
-            "rate": self.rate if status == "running" else 0.0,
-            "data": None if self.sent_data else trainer.data,
-            "network": network, "stats": stats, "hist": hist,
-            "state": self.take_state(),
-        }
-        self.sent_data = True
-        return msg
+        return {"grid": self.grid(), "data": self.trainer.data if first else None,
+                "network": network, "stats": stats, "hist": hist, "state": self.take_state()}
 
-    def grid(self):
+    def grid(self) -> Grid | None:
         return boundary_grid(self.trainer)
 
     def take_state(self) -> dict | None:
@@ -230,75 +126,61 @@ class Runner:
         return {k: v.detach().cpu().clone() for k, v in self.trainer.model.state_dict().items()}
 
 
-def serve(conn, spec: Experiment) -> None:
-    """The 2D playground's child process."""
-    torch.set_num_threads(1)  # tiny tensors: threads only add overhead, and cores are shared
-    serve_runner(conn, Runner(spec))
+@dataclass(frozen=True)
+class TableJob:
+    """A spec plus the prepared data it trains on. Equal jobs train the same
+    run: the arrays are compared through `digest` (the file and how it was
+    prepared), not element by element."""
+
+    spec: TableExperiment
+    data: Dataset = field(compare=False, repr=False)
+    digest: str = ""
+    feature_names: tuple[str, ...] = ()  # encoded input columns, (F,)
+    class_names: tuple[str, ...] = ()  # class index -> label; () for regression
+    y_mean: float = 0.0  # regression: the trainer's targets are (y - y_mean) / y_std
+    y_std: float = 1.0
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.feature_names)
 
 
-def serve_runner(conn, runner, publish_every: float = PUBLISH_EVERY) -> None:
-    """Child-process main loop around any runner with `running`, `error`,
-    `views`, `apply`, `train_slice` and `message`. Commands are
-    (name, arg, sync_id) tuples; every message echoes the sync ids it
-    answers, so the parent can wait for a command to take effect."""
-
-    interval = publish_every
-
-    def send(synced: list) -> None:
-        nonlocal interval
-        start = time.perf_counter()
-        try:
-            msg = runner.message()
-        except Exception:  # noqa: BLE001 - a probe failed: report it, keep serving
-            runner.running = False
-            runner.error = traceback.format_exc(limit=4)
-            runner.views = set()
-            msg = runner.message()
-        conn.send({**msg, "synced": synced})
-        # (R*R grid and maps through an 8 x 64 network take ~15 ms: space them out.)
-        interval = max(publish_every, (time.perf_counter() - start) / PROBE_SHARE)
-
-    send([])
-
-    last_publish = time.monotonic()
-    while True:
-        try:
-            # Block while paused (no CPU); only peek while training.
-            if conn.poll(None if not runner.running else 0):
-                synced = []
-                while True:
-                    command, arg, sync_id = conn.recv()
-                    if command == "stop":
-                        return
-                    try:
-                        runner.apply(command, arg)
-                    except Exception:  # noqa: BLE001 - shown on the page as a plain message
-                        runner.running = False
-                        runner.error = traceback.format_exc(limit=4)
-                    if sync_id is not None:
-                        synced.append(sync_id)
-                    if not conn.poll(0):
-                        break
-                send(synced)
-                last_publish = time.monotonic()
-            if runner.running:
-                try:
-                    runner.train_slice()
-                except Exception:  # noqa: BLE001
-                    runner.running = False
-                    runner.error = traceback.format_exc(limit=4)
-                if time.monotonic() - last_publish >= interval or not runner.running:
-                    send([])
-                    last_publish = time.monotonic()
-        except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
-            return  # the page process went away: nothing left to serve
+def job_change(old: TableJob, new: TableJob) -> str:
+    """'none', 'lr' (applied live) or 'rebuild'."""
+    if old.digest != new.digest or old.feature_names != new.feature_names:
+        return "rebuild"
+    return spec_change(old.spec, new.spec)  # a table has no view fields
 
 
-def _warm_up() -> None:
-    """torch.optim imports torch._dynamo lazily on first use (about 1.5 s).
-    The fork server imports this module once, so doing it here means every
-    session's process starts with it already loaded."""
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.1)
+class TableRunner(Runner):
+    """Its spec is a TableJob; the trainer trains on the job's data."""
+
+    def make_trainer(self, job: TableJob) -> Trainer:
+        return Trainer(job.spec, data=job.data)
+
+    spec_change = staticmethod(job_change)
+
+    def live_update(self, job: TableJob) -> None:
+        super().live_update(job.spec)
+
+    def grid(self):
+        return boundary_grid(self.trainer) if self.spec.n_inputs == 2 else None
+
+    def extras(self, first: bool) -> dict:
+        return {**super().extras(first), "pred": predictions(self.trainer)}
 
 
-_warm_up()
+@torch.inference_mode()
+def predictions(trainer: Trainer) -> dict[str, np.ndarray]:
+    """{"train": (N_train,), "test": (N_test,)}: class indices, or the
+    predicted value for regression."""
+    trainer.model.eval()
+    out = {}
+    for part, x in (("train", trainer.x_train), ("test", trainer.x_test)):
+        z = trainer.model(x)  # (N, n_out)
+        if trainer.classification:
+            out[part] = trainer.head.classes(z).cpu().numpy()
+        else:
+            out[part] = z[:, 0].float().cpu().numpy()
+    return out
+

@@ -1,7 +1,7 @@
 """The image page's training process: an ImageTrainer driven by commands.
 
-Runs in a child process like the 2D runner (see runner.py for why a
-process), through the same `serve_runner` loop. Besides history rows, its
+Runs in a child process like the 2D runner (core/runner.py says why a
+process), through the same `serve` loop. Besides history rows, its
 messages carry an evaluation report (test confusion matrix, mistakes, the
 first layer's weights) and feature maps, computed at a throttled rate, and
 the class probabilities of an image the user drew or uploaded.
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from playground.core.device import describe
 from playground.core.metrics import confusion_matrix
-from playground.dense.runner import SLICE, changed_fields, idle_or_wake, serve_runner
+from playground.core.runner import BaseRunner, Message, changed_fields
 from playground.images.spec import ImageExperiment
 from playground.images.trainer import ImageTrainer
 
@@ -65,87 +65,81 @@ def first_layer(model: torch.nn.Sequential,
     return "none", np.zeros((0, 1, 1), np.float32)
 
 
-class ImageRunner:
+@dataclass(kw_only=True)
+class ImageMessage(Message):
+    progress: float  # share of the current epoch done
+    info: dict | None  # classes, shape (C, H, W), sizes (train, val, test); first message only
+    report: dict | None  # a new test-set report
+    fmaps: dict | None  # new feature maps of the focused test example
+    classified: tuple[int, np.ndarray] | None  # (request id, probabilities)
+
+
+class ImageRunner(BaseRunner):
+    """Trains batch by batch; "step" runs to the end of the current epoch.
+    A rebuild pauses: an image run is too slow to start unasked."""
+
+    publish_every = PUBLISH_EVERY
+    # One core for training, the rest (if any) for the page and the browser.
+    threads = max(1, min(4, (os.cpu_count() or 2) - 1))
+    message_class = ImageMessage
+
     def __init__(self, spec: ImageExperiment) -> None:
-        self.run_id = 0
-        self.running = False
-        self.stepping = False  # Step: run to the end of the current epoch, then pause
-        self.idle = False
-        self.error = ""
-        self.views: set[str] = set()  # kept for serve_runner's error path
         self.focus = 0  # test example whose feature maps are shown
         self.classify_request: tuple[int, np.ndarray] | None = None
-        self._new_trainer(spec)
+        super().__init__(spec)
 
-    def _new_trainer(self, spec: ImageExperiment) -> None:
-        self.trainer = ImageTrainer(spec)
-        self.run_id += 1
-        self.sent_rows = 0
-        self.sent_info = False
-        self.rate = 0.0
-        self.error = ""
-        self.running = self.stepping = False
+    def make_trainer(self, spec: ImageExperiment) -> ImageTrainer:
+        return ImageTrainer(spec)
+
+    spec_change = staticmethod(spec_change)
+
+    def new_trainer(self, spec: ImageExperiment) -> None:
+        super().new_trainer(spec)
+        self.running = self.stepping = False  # stepping: pause at the end of this epoch
         self.report_at = (-1, 0.0)  # (step, time) of the last report
         self.report_cost = 0.0
         self.fmaps_for = (-1, -1)  # (step, focus) of the last feature maps
 
+    def stopped(self) -> bool:
+        return self.trainer.done
+
     # ---- commands --------------------------------------------------------
     def apply(self, command: str, arg=None) -> None:
-        trainer = self.trainer
-        if command == "play":
-            self.running = not trainer.done and not self.error
+        if command in ("play", "pause"):
             self.stepping = False
-        elif command == "pause":
-            self.running = self.stepping = False
-        elif command == "step":
-            self.running = self.stepping = not trainer.done and not self.error
-        elif command == "reset":
-            self._new_trainer(arg or trainer.spec)
-        elif command == "update":
-            change = spec_change(trainer.spec, arg)
-            if change == "rebuild":
-                self._new_trainer(arg)
-            elif change == "live":
-                self._apply_live(arg)
+        super().apply(command, arg)
+
+    def command(self, command: str, arg) -> None:
+        if command == "step":
+            self.running = self.stepping = not self.trainer.done and not self.error
         elif command == "focus":
             self.focus = int(arg)
         elif command == "classify":
             self.classify_request = arg  # (request id, image (C, H, W) in [0, 1])
-        else:
-            idle_or_wake(self, command)
 
-    def _apply_live(self, spec: ImageExperiment) -> None:
+    def live_update(self, spec: ImageExperiment) -> None:
+        super().live_update(spec)
         trainer = self.trainer
-        trainer.set_lr(spec.lr)
-        trainer.spec = spec
         # A stop rule that no longer holds lets training go on.
         if trainer.finished == "max_epochs" and trainer.epoch < spec.max_epochs:
             trainer.finished = None
         if trainer.finished == "early_stop" and not spec.early_stopping:
             trainer.finished = None
 
-    def train_slice(self) -> None:
-        trainer = self.trainer
-        start, epoch0, steps0 = time.perf_counter(), trainer.epoch, trainer.step
-        while time.perf_counter() - start < SLICE and not trainer.done:
-            trainer.train_step()
-            if self.stepping and trainer.epoch > epoch0:
-                self.running = self.stepping = False
-                break
-        elapsed = time.perf_counter() - start
-        rate = (trainer.step - steps0) * trainer.spec.batch_size / max(elapsed, 1e-9)
-        self.rate = rate if self.rate == 0 else 0.7 * self.rate + 0.3 * rate
-        if trainer.done:
+    def train_some(self) -> None:
+        trainer, epoch = self.trainer, self.trainer.epoch
+        trainer.train_step()
+        if trainer.done or (self.stepping and trainer.epoch > epoch):
             self.running = self.stepping = False
 
+    def samples_per_step(self) -> int:
+        return self.trainer.spec.batch_size
+
     def status(self) -> tuple[str, str]:
-        if self.error:
-            return "error", self.error
-        if self.trainer.diverged:
-            return "diverged", self.trainer.diverged
-        if self.trainer.finished:
+        status = super().status()
+        if status[0] == "paused" and self.trainer.finished:
             return "finished", self.trainer.finished
-        return ("running" if self.running else "paused"), ""
+        return status
 
     # ---- messages --------------------------------------------------------
     def _report(self) -> dict | None:
@@ -208,31 +202,14 @@ class ImageRunner:
         x = ((np.asarray(image, np.float32) - s.mean) / s.std)[None]  # (1, C, H, W)
         return request_id, self.trainer.probabilities(x)[0]
 
-    def message(self) -> dict:
+    def extras(self, first: bool) -> dict:
         trainer = self.trainer
-        cols = trainer.history.cols
-        n = len(trainer.history)
-        rows = {c: v[self.sent_rows : n] for c, v in cols.items()}
-        self.sent_rows = n
-        status, detail = self.status()
-        # After an error, only the status: a probe that failed would fail again.
-        report = None if self.error else self._report()
         info = None
-        if not self.sent_info:
+        if first:
             s = trainer.splits
             info = {"classes": trainer.classes, "shape": trainer.shape,
                     "sizes": (len(s.y_train), len(s.y_val), len(s.y_test))}
-            self.sent_info = True
-        return {
-            "run": self.run_id, "spec": trainer.spec, "status": status, "detail": detail,
-            "epoch": trainer.epoch, "step": trainer.step, "progress": trainer.epoch_progress,
-            "rows": rows, "rate": self.rate if status == "running" else 0.0,
-            "device": describe(trainer.device), "info": info, "report": report,
-            "fmaps": None if self.error else self._fmaps(), "classified": self._classified(),
-        }
-
-
-def serve_images(conn, spec: ImageExperiment) -> None:
-    # One core for training, the rest (if any) for the page and the browser.
-    torch.set_num_threads(max(1, min(4, (os.cpu_count() or 2) - 1)))
-    serve_runner(conn, ImageRunner(spec), publish_every=PUBLISH_EVERY)
+        # After an error, only the status: a probe that failed would fail again.
+        return {"progress": trainer.epoch_progress, "info": info,
+                "report": None if self.error else self._report(),
+                "fmaps": None if self.error else self._fmaps(), "classified": self._classified()}

@@ -1,7 +1,7 @@
 """The image page's handle on its training process.
 
-Same process, pipe, commands and idle pause as the 2D Worker; the child runs
-image_runner.serve_images and its messages become ImageSnapshots. Reports
+Same process, pipe, commands and idle pause as every worker (core/worker.py);
+the child runs an ImageRunner and its messages become ImageSnapshots. Reports
 (confusion matrix, mistakes, first layer) and feature maps arrive now and
 then; a snapshot keeps the latest of each.
 """
@@ -13,36 +13,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground.core.history import History
-from playground.dense.worker import Worker
-from playground.images.runner import serve_images
-from playground.images.trainer import HISTORY_COLUMNS
+from playground.core.worker import BaseSnapshot, BaseWorker
+from playground.images.runner import ImageMessage, ImageRunner
 
 
-@dataclass(frozen=True)
-class ImageSnapshot:
-    spec: object  # ImageExperiment
-    status: str  # "paused", "running", "diverged", "finished" or "error"
-    epoch: int
-    step: int
+@dataclass(frozen=True, kw_only=True)
+class ImageSnapshot(BaseSnapshot):
     progress: float  # share of the current epoch done
-    history: History  # append-only; rows [0, n) belong to this snapshot
-    n: int
     samples_per_sec: float
-    device: str
     info: dict  # classes, shape (C, H, W), sizes (train, val, test)
     report: dict | None  # latest test-set report, or None before the first
     fmaps: dict | None  # latest feature maps of the focused test example
     classified: tuple[int, np.ndarray] | None  # (request id, probabilities)
-    message: str = ""  # divergence reason, stop rule, or error details
-    version: int = 0
-
-    def frame(self):
-        return self.history.frame(self.n)
 
 
-class ImageWorker(Worker):
-    target = staticmethod(serve_images)
+class ImageWorker(BaseWorker):
+    runner = ImageRunner
 
     def __init__(self, spec) -> None:
         self._requests = itertools.count(1)
@@ -60,23 +46,12 @@ class ImageWorker(Worker):
         self._send("classify", (request_id, np.asarray(image, np.float32)))
         return request_id
 
-    def _accept(self, msg: dict) -> None:
-        latest = self._latest
-        if msg["run"] != self._run:
-            self._run, self._history = msg["run"], History(HISTORY_COLUMNS)
-            latest.update(report=None, fmaps=None)
-        for key in ("info", "report", "fmaps", "classified"):
-            if msg[key] is not None:
-                latest[key] = msg[key]
-        rows = msg["rows"]
-        for i in range(len(rows["epoch"])):
-            self._history.append(**{c: rows[c][i] for c in HISTORY_COLUMNS})
-        self._version += 1
-        snap = ImageSnapshot(
-            spec=msg["spec"], status=msg["status"], epoch=msg["epoch"], step=msg["step"],
-            progress=msg["progress"], history=self._history, n=len(self._history),
-            samples_per_sec=msg["rate"], device=msg["device"], info=latest["info"],
-            report=latest["report"], fmaps=latest["fmaps"], classified=latest["classified"],
-            message=msg["detail"], version=self._version,
-        )
-        self._publish(snap, msg["synced"])
+    def _start_run(self) -> None:
+        self._latest.update(report=None, fmaps=None)
+
+    def _snapshot_from(self, msg: ImageMessage, common: dict) -> ImageSnapshot:
+        for key in self._latest:  # info, report, fmaps, classified: the latest of each
+            if getattr(msg, key) is not None:
+                self._latest[key] = getattr(msg, key)
+        return ImageSnapshot(**common, progress=msg.progress, samples_per_sec=msg.rate,
+                             **self._latest)

@@ -33,3 +33,10 @@ def open_page(worker_registry):
         worker._proc.join(timeout=3)
         assert not worker.alive, "the session's training process was not released"
     assert not [p for p in mp.active_children() if p.name == "playground-trainer"]
+
+
+@pytest.fixture
+def at(open_page, request):
+    """An AppTest of the page named by the test module's PAGE (the default page
+    when the module has none)."""
+    return open_page(getattr(request.module, "PAGE", None))

@@ -6,17 +6,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from pagetools import run
 from streamlit.testing.v1 import AppTest
 
 from playground.core.i18n import translate
 from playground.dense.spec import Experiment
-
-
-@pytest.fixture
-def at(open_page):
-    return open_page()
 
 
 def labels(at: AppTest) -> set[str]:

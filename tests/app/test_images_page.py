@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from pagetools import metric, run, wait_for
 from streamlit.testing.v1 import AppTest
 
@@ -18,10 +17,7 @@ from playground.core.i18n import translate
 from playground.data import idx
 from playground.images.spec import ImageExperiment
 
-
-@pytest.fixture
-def at(open_page):
-    return open_page("pages/images.py")
+PAGE = "pages/images.py"
 
 
 def spec(at: AppTest) -> ImageExperiment:

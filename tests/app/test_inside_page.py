@@ -23,11 +23,6 @@ SUBMIT = "FormSubmitter:inside.edit-Apply"  # st.form_submit_button's key in for
 STAT_COLUMNS = ("grad_norm", "weight_norm", "act_mean_abs", "inactive_share")
 
 
-@pytest.fixture
-def at(open_page):
-    return open_page()
-
-
 # ---- what the page shows -------------------------------------------------------------------
 def subheaders(at: AppTest) -> list[str]:
     return [s.value for s in at.subheader]

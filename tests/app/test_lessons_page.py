@@ -15,11 +15,6 @@ PAGE = "pages/lessons.py"
 SPEC_KEYS = {"playground": "spec", "images": "img.spec", "tables": "t.job"}
 
 
-@pytest.fixture
-def at(open_page):
-    return open_page(PAGE)
-
-
 def title(at: AppTest) -> str:
     return at.title[0].value
 

@@ -22,11 +22,6 @@ from playground.core.i18n import translate
 from playground.dense.spec import Experiment, Layer
 
 
-@pytest.fixture
-def at(open_page):
-    return open_page()
-
-
 def spec(at: AppTest) -> Experiment:
     return at.session_state["spec"]
 

@@ -23,11 +23,6 @@ from playground.dense.table_spec import TableExperiment
 PAGE = "pages/tables.py"
 
 
-@pytest.fixture
-def at(open_page):
-    return open_page(PAGE)
-
-
 def job(at: AppTest):
     return at.session_state["t.job"]
 

@@ -42,7 +42,7 @@ from playground.images.spec import ImageExperiment  # noqa: E402
 from playground.images.trainer import ImageTrainer  # noqa: E402
 
 ROUNDS = 3
-APP_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))  # as image_runner.serve_images
+APP_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))  # as ImageRunner.threads
 
 
 # ---- data ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ Run from the repository root:
 
 Not a test (pytest collects test_*.py only): it prints numbers and ratios and
 never asserts on times, which depend on the machine. Everything runs in one
-process, the way `playground.dense.runner.serve` drives a Runner in the training
+process, the way `playground.core.runner.serve` drives a Runner in the training
 process: one thread for torch, `train_slice()` in a loop, and `message()`
 every PUBLISH_EVERY seconds, less often on big networks (PROBE_SHARE), plus
 pickling the message, which `conn.send` does. The target: with views
@@ -35,7 +35,8 @@ if str(ROOT) not in sys.path:
 
 import torch  # noqa: E402
 
-from playground.dense.runner import PROBE_SHARE, PUBLISH_EVERY, Runner  # noqa: E402
+from playground.core.runner import PROBE_SHARE, PUBLISH_EVERY  # noqa: E402
+from playground.dense.runner import Runner  # noqa: E402
 from playground.dense.spec import Experiment, Layer  # noqa: E402
 
 ROUNDS = 5  # timed rounds per contender, alternated
@@ -124,7 +125,7 @@ def due_message_ms(spec: Experiment, views: frozenset[str]) -> tuple[float, floa
         pickle_s.append(time.perf_counter() - t1)
         msg_s.append(t1 - t0)
         if views:
-            assert msg["network"] is not None and msg["stats"] and msg["hist"] is not None
+            assert msg.network is not None and msg.stats and msg.hist is not None
     return statistics.median(msg_s) * 1e3, statistics.median(pickle_s) * 1e3
 
 

@@ -13,3 +13,9 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
             return False
         time.sleep(interval)
     return True
+
+
+def settled(worker):
+    """The snapshot once every command sent so far shows in it."""
+    assert worker.wait_idle()
+    return worker.snapshot()

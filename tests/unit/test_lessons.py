@@ -24,8 +24,8 @@ from playground.data.table import prepare, read_table, to_dataset, usable_featur
 from playground.data.table_examples import EXAMPLES, example_csv
 from playground.dense.model import linear_layers
 from playground.dense.probe import layer_stats
+from playground.dense.runner import predictions
 from playground.dense.spec import Experiment
-from playground.dense.table_runner import predictions
 from playground.dense.table_spec import TableExperiment
 from playground.dense.trainer import Trainer
 from playground.images.spec import ImageExperiment

@@ -21,9 +21,10 @@ import playground.core.i18n as i18n
 import playground.ui.image_controls as image_controls
 import playground.ui.text as text_module
 from playground.core import catalog
+from playground.core.fields import Note
 from playground.core.i18n import DEFAULT_LANG, LANGUAGES, has, table, translate
 from playground.data.table_examples import EXAMPLES
-from playground.dense.spec import Experiment, Note
+from playground.dense.spec import Experiment
 from playground.dense.table_spec import MISSING, TASKS
 from playground.images.presets import PRESETS
 from playground.images.spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment
@@ -125,7 +126,7 @@ PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "img.report.": ("class", "precision", "recall", "f1", "support"),
     "img.problem.": PROBLEM_CODES,
     "img.download.": ("offline", "http", "checksum", "corrupt"),  # DataUnavailable.reason
-    "img.chart.first_": ("conv", "dense"),  # image_runner.first_layer kinds
+    "img.chart.first_": ("conv", "dense"),  # images.runner.first_layer kinds
     "img.first_": ("conv", "dense"),
     # The table page and the exports.
     "tbl.example.": EXAMPLES,

@@ -280,42 +280,42 @@ def test_diverged_message_reports_the_reason():
     runner = Runner(DIVERGING)
     train_until_diverged(runner)
     msg = runner.message()
-    assert msg["status"] == "diverged" and msg["detail"] in ("nan", "inf")
-    assert msg["rate"] == 0.0
+    assert msg.status == "diverged" and msg.detail in ("nan", "inf")
+    assert msg.rate == 0.0
 
 
 # ---- messages -----------------------------------------------------------------------
 def test_first_message_has_everything(runner):
     msg = runner.message()
-    assert msg["run"] == 1
-    assert msg["spec"] == small()
-    assert (msg["status"], msg["detail"]) == ("paused", "")
-    assert (msg["epoch"], msg["step"]) == (0, 0)
-    assert set(msg["rows"]) == set(COLUMNS)
-    assert msg["rows"]["epoch"] == [0]
-    assert msg["data"] is runner.trainer.data
-    assert msg["grid"].values.shape == (100, 100)
-    assert msg["device"]
-    assert msg["rate"] == 0.0
+    assert msg.run == 1
+    assert msg.spec == small()
+    assert (msg.status, msg.detail) == ("paused", "")
+    assert (msg.epoch, msg.step) == (0, 0)
+    assert set(msg.rows) == set(COLUMNS)
+    assert msg.rows["epoch"] == [0]
+    assert msg.data is runner.trainer.data
+    assert msg.grid.values.shape == (100, 100)
+    assert msg.device
+    assert msg.rate == 0.0
 
 
 def test_message_sends_only_new_rows_and_data_once(runner):
     runner.message()
     msg = runner.message()
-    assert all(v == [] for v in msg["rows"].values())
-    assert msg["data"] is None
+    assert all(v == [] for v in msg.rows.values())
+    assert msg.data is None
 
     runner.apply("step")
     runner.apply("step")
     msg = runner.message()
-    assert msg["rows"]["epoch"] == [1, 2]
-    assert all(len(v) == 2 for v in msg["rows"].values())
-    assert msg["data"] is None
-    assert msg["epoch"] == 2
+    assert msg.rows["epoch"] == [1, 2]
+    assert all(len(v) == 2 for v in msg.rows.values())
+    assert msg.data is None
+    assert msg.epoch == 2
 
     runner.apply("step")
-    assert runner.message()["rows"]["epoch"] == [3]
-    assert runner.message()["rows"]["epoch"] == []
+    assert runner.message().rows["epoch"] == [3]
+    assert runner.message().rows["epoch"] == []
 
 
 def test_rows_concatenate_to_the_full_history(runner):
@@ -323,7 +323,7 @@ def test_rows_concatenate_to_the_full_history(runner):
     runner.apply("play")
     for _ in range(3):
         runner.train_slice()
-        for c, v in runner.message()["rows"].items():
+        for c, v in runner.message().rows.items():
             got[c] += v
     assert got == runner.trainer.history.cols
     assert got["epoch"] == list(range(runner.trainer.epoch + 1))
@@ -334,14 +334,14 @@ def test_new_run_starts_rows_and_data_again(runner):
     runner.message()
     runner.apply("reset")
     msg = runner.message()
-    assert msg["run"] == 2
-    assert msg["rows"]["epoch"] == [0]
-    assert msg["data"] is runner.trainer.data
+    assert msg.run == 2
+    assert msg.rows["epoch"] == [0]
+    assert msg.data is runner.trainer.data
 
     runner.apply("update", small(dataset="circle"))
     msg = runner.message()
-    assert msg["run"] == 3 and msg["rows"]["epoch"] == [0] and msg["data"] is not None
-    assert msg["spec"].dataset == "circle"
+    assert msg.run == 3 and msg.rows["epoch"] == [0] and msg.data is not None
+    assert msg.spec.dataset == "circle"
 
 
 def test_live_update_message_keeps_the_run(runner):
@@ -349,15 +349,15 @@ def test_live_update_message_keeps_the_run(runner):
     runner.message()
     runner.apply("update", replace(small(), lr=0.1, show_test=True))
     msg = runner.message()
-    assert msg["run"] == 1
-    assert msg["rows"]["epoch"] == [] and msg["data"] is None
-    assert msg["spec"].lr == 0.1 and msg["spec"].show_test
+    assert msg.run == 1
+    assert msg.rows["epoch"] == [] and msg.data is None
+    assert msg.spec.lr == 0.1 and msg.spec.show_test
 
 
 def test_running_message_reports_a_rate(runner):
     runner.apply("play")
     runner.train_slice()
     msg = runner.message()
-    assert msg["status"] == "running" and msg["rate"] > 0
+    assert msg.status == "running" and msg.rate > 0
     runner.apply("pause")
-    assert runner.message()["rate"] == 0.0
+    assert runner.message().rate == 0.0

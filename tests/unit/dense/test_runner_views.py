@@ -12,12 +12,13 @@ import time
 import numpy as np
 import pytest
 import torch
-from polling import wait_for
+from polling import settled, wait_for
 
 import playground.dense.runner as runner_module
 from playground.dense.probe import HIST_BINS, layer_stats, neuron_maps
-from playground.dense.runner import MAX_HISTS, VIEWS, Runner, Spread
+from playground.dense.runner import VIEWS, Runner
 from playground.dense.spec import Experiment, Layer
+from playground.dense.worker import MAX_HISTS, Spread
 
 ALL = {"network", "stats"}
 STAT_KEYS = {"epoch", "step", "layer", "weight_norm", "grad_norm", "act_mean_abs",
@@ -58,14 +59,14 @@ def test_no_views_no_probes(runner):
     assert runner.views == set()
     for _ in range(2):
         msg = runner.message()
-        assert msg["network"] is None and msg["stats"] == [] and msg["hist"] is None
+        assert msg.network is None and msg.stats == [] and msg.hist is None
     runner.apply("step")
     msg = runner.message()
-    assert msg["network"] is None and msg["stats"] == [] and msg["hist"] is None
+    assert msg.network is None and msg.stats == [] and msg.hist is None
     runner.apply("play")
     runner.train_slice()
     msg = runner.message()
-    assert msg["network"] is None and msg["stats"] == [] and msg["hist"] is None
+    assert msg.network is None and msg.stats == [] and msg.hist is None
     assert runner.stats == []  # nothing is computed or kept while the view is off
 
 
@@ -73,13 +74,13 @@ def test_unknown_views_are_ignored(runner):
     runner.apply("views", {"network", "bogus"})
     assert runner.views == {"network"}
     msg = runner.message()
-    assert msg["network"] is not None and msg["stats"] == [] and msg["hist"] is None
+    assert msg.network is not None and msg.stats == [] and msg.hist is None
     runner.apply("views", {"stats"})
     msg = runner.message()
-    assert msg["network"] is None and msg["stats"] and msg["hist"] is not None
+    assert msg.network is None and msg.stats and msg.hist is not None
     runner.apply("views", frozenset())
     msg = runner.message()
-    assert msg["network"] is None and msg["stats"] == [] and msg["hist"] is None
+    assert msg.network is None and msg.stats == [] and msg.hist is None
 
 
 # ---- views on -------------------------------------------------------------------------
@@ -96,14 +97,14 @@ def test_first_message_with_views_carries_every_probe():
     r = with_views()
     spec, trainer = r.trainer.spec, r.trainer
     msg = r.message()
-    check_network(msg["network"], spec)
+    check_network(msg.network, spec)
     expected = neuron_maps(trainer)
-    for a, b in zip(msg["network"]["columns"], expected["columns"]):
+    for a, b in zip(msg.network["columns"], expected["columns"]):
         np.testing.assert_array_equal(a["maps"], b["maps"])
         assert a["shown"] == b["shown"]
 
     n_layers = len(spec.hidden) + 1
-    stats = msg["stats"]
+    stats = msg.stats
     assert len(stats) == n_layers
     assert [row["layer"] for row in stats] == list(range(1, n_layers + 1))
     assert all(set(row) == STAT_KEYS for row in stats)
@@ -111,7 +112,7 @@ def test_first_message_with_views_carries_every_probe():
     for row, direct in zip(stats, layer_stats(trainer)):
         assert {k: row[k] for k in direct} == direct
 
-    hist = msg["hist"]
+    hist = msg.hist
     assert (hist["step"], hist["epoch"]) == (0, 0)
     for kind in ("weights", "grads"):
         edges, counts = hist[kind]
@@ -122,19 +123,19 @@ def test_first_message_with_views_carries_every_probe():
 def test_stats_are_not_repeated_when_nothing_trained():
     r = with_views()
     first = r.message()
-    assert len(first["stats"]) == 3 and first["hist"] is not None
+    assert len(first.stats) == 3 and first.hist is not None
     for _ in range(3):
         msg = r.message()
-        assert msg["stats"] == [] and msg["hist"] is None
-        assert msg["network"] is not None  # the maps come with every message
+        assert msg.stats == [] and msg.hist is None
+        assert msg.network is not None  # the maps come with every message
     r.apply("pause")
     r.apply("views", ALL)  # re-sending the same views records nothing new
-    assert r.message()["stats"] == []
+    assert r.message().stats == []
     r.apply("step")
     msg = r.message()
-    assert [row["step"] for row in msg["stats"]] == [5, 5, 5]
-    assert msg["hist"]["step"] == 5
-    assert r.message()["stats"] == []
+    assert [row["step"] for row in msg.stats] == [5, 5, 5]
+    assert msg.hist["step"] == 5
+    assert r.message().stats == []
     assert len(r.stats) == 6  # two records of three layers
 
 
@@ -145,9 +146,9 @@ def test_stats_rows_of_each_record_are_the_state_at_that_step():
         r.apply("step")
         msg = r.message()
         direct = layer_stats(r.trainer)
-        assert [row["weight_norm"] for row in msg["stats"]] == [d["weight_norm"] for d in direct]
-        assert [row["grad_norm"] for row in msg["stats"]] == [d["grad_norm"] for d in direct]
-        assert all(row["grad_norm"] > 0 for row in msg["stats"])
+        assert [row["weight_norm"] for row in msg.stats] == [d["weight_norm"] for d in direct]
+        assert [row["grad_norm"] for row in msg.stats] == [d["grad_norm"] for d in direct]
+        assert all(row["grad_norm"] > 0 for row in msg.stats)
     steps = [row["step"] for row in r.stats]
     assert steps == sorted(steps) and set(records(r.stats)) == {0, 5, 10, 15}
 
@@ -161,24 +162,24 @@ def test_stats_and_histograms_follow_their_intervals_while_running(monkeypatch):
     for _ in range(3):
         r.train_slice()
         msg = r.message()
-        assert msg["stats"] == [] and msg["hist"] is None  # not due yet
-        assert msg["network"] is not None
+        assert msg.stats == [] and msg.hist is None  # not due yet
+        assert msg.network is not None
     monkeypatch.setattr(runner_module, "STATS_EVERY", 0.0)
     r.train_slice()
     msg = r.message()
-    assert {row["step"] for row in msg["stats"]} == {r.trainer.step} and msg["hist"] is None
+    assert {row["step"] for row in msg.stats} == {r.trainer.step} and msg.hist is None
     monkeypatch.setattr(runner_module, "HIST_EVERY", 0.0)
     r.train_slice()
     msg = r.message()
-    assert msg["hist"]["step"] == r.trainer.step
+    assert msg.hist["step"] == r.trainer.step
     # Pausing makes them due at once (the last state is always recorded).
     monkeypatch.setattr(runner_module, "STATS_EVERY", 3600.0)
     monkeypatch.setattr(runner_module, "HIST_EVERY", 3600.0)
     r.train_slice()
     r.apply("pause")
     msg = r.message()
-    assert {row["step"] for row in msg["stats"]} == {r.trainer.step}
-    assert msg["hist"]["step"] == r.trainer.step
+    assert {row["step"] for row in msg.stats} == {r.trainer.step}
+    assert msg.hist["step"] == r.trainer.step
 
 
 def test_turning_stats_on_later_records_from_the_current_step(runner):
@@ -189,9 +190,9 @@ def test_turning_stats_on_later_records_from_the_current_step(runner):
     runner.apply("pause")
     runner.apply("views", {"stats"})
     msg = runner.message()
-    assert {row["step"] for row in msg["stats"]} == {runner.trainer.step}
+    assert {row["step"] for row in msg.stats} == {runner.trainer.step}
     assert runner.trainer.step > 0
-    assert msg["hist"]["step"] == runner.trainer.step
+    assert msg.hist["step"] == runner.trainer.step
 
 
 def test_reset_keeps_the_views_and_starts_the_stats_again():
@@ -203,10 +204,10 @@ def test_reset_keeps_the_views_and_starts_the_stats_again():
     r.apply("reset", small(hidden=(Layer(4, "relu"),)))
     assert r.views == ALL
     msg = r.message()
-    assert msg["run"] == run + 1
-    assert [(row["step"], row["layer"]) for row in msg["stats"]] == [(0, 1), (0, 2)]
-    assert msg["hist"]["step"] == 0 and msg["hist"]["weights"][1].shape == (2, HIST_BINS)
-    check_network(msg["network"], r.trainer.spec)
+    assert msg.run == run + 1
+    assert [(row["step"], row["layer"]) for row in msg.stats] == [(0, 1), (0, 2)]
+    assert msg.hist["step"] == 0 and msg.hist["weights"][1].shape == (2, HIST_BINS)
+    check_network(msg.network, r.trainer.spec)
 
 
 # ---- edits ------------------------------------------------------------------------------
@@ -218,20 +219,20 @@ def test_an_edit_shows_in_the_next_message():
     r.apply("edit", ("w", 1, 2, 3, 1.25))
     r.apply("edit", ("b", 2, 0, 0, -0.5))
     msg = r.message()
-    net = msg["network"]
+    net = msg.network
     assert net["weights"][1][2, 3] == 1.25 and net["biases"][2][0] == -0.5
-    changed = np.argwhere(net["weights"][1] != before["network"]["weights"][1]).tolist()
+    changed = np.argwhere(net["weights"][1] != before.network["weights"][1]).tolist()
     assert changed == [[2, 3]]
-    np.testing.assert_array_equal(net["weights"][0], before["network"]["weights"][0])
+    np.testing.assert_array_equal(net["weights"][0], before.network["weights"][0])
     # The output maps were drawn with the edited model.
     direct = neuron_maps(r.trainer)
     np.testing.assert_array_equal(net["columns"][-1]["maps"], direct["columns"][-1]["maps"])
-    assert not np.array_equal(net["columns"][-1]["maps"], before["network"]["columns"][-1]["maps"])
+    assert not np.array_equal(net["columns"][-1]["maps"], before.network["columns"][-1]["maps"])
     # A new stats record at the same step shows the edited weights.
-    assert [row["step"] for row in msg["stats"]] == [r.trainer.step] * 3
-    assert msg["stats"][1]["weight_norm"] == pytest.approx(np.linalg.norm(net["weights"][1]),
+    assert [row["step"] for row in msg.stats] == [r.trainer.step] * 3
+    assert msg.stats[1]["weight_norm"] == pytest.approx(np.linalg.norm(net["weights"][1]),
                                                            rel=1e-6)
-    assert msg["stats"][1]["weight_norm"] != before["stats"][1]["weight_norm"]
+    assert msg.stats[1]["weight_norm"] != before.stats[1]["weight_norm"]
 
 
 def test_an_edit_changes_the_model_and_training_goes_on_from_it():
@@ -250,7 +251,7 @@ def test_a_bad_edit_changes_nothing_and_raises_nothing():
     for bad in (("w", 9, 0, 0, 1.0), ("w", 0, 99, 0, 1.0), ("b", 0, 0, 0, float("nan"))):
         r.apply("edit", bad)
     msg = r.message()
-    for a, b in zip(msg["network"]["weights"], first["network"]["weights"]):
+    for a, b in zip(msg.network["weights"], first.network["weights"]):
         np.testing.assert_array_equal(a, b)
     assert r.error == "" and r.status() == ("paused", "")
 
@@ -303,19 +304,16 @@ def test_a_diverged_run_with_stats_on_still_sends_messages():
         r.train_slice()
     assert r.trainer.diverged
     msg = r.message()  # raises today
-    assert msg["status"] == "diverged"
+    assert msg.status == "diverged"
 
 
 # ---- the real Worker --------------------------------------------------------------------
 
 
-
-
 def test_worker_with_views_on_trains_and_snapshots_every_probe(make_worker):
     worker = make_worker()
     worker.set_views(ALL)
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    snap = settled(worker)
     assert snap.network is not None and len(snap.stats) == 3 and len(snap.hists) == 1
     worker.play()
     start = time.monotonic()
@@ -327,8 +325,7 @@ def test_worker_with_views_on_trains_and_snapshots_every_probe(make_worker):
 
     assert wait_for(enough), (len(worker.snapshot().stats), len(worker.snapshot().hists))
     worker.pause()
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    snap = settled(worker)
     assert snap.status == "paused" and snap.step > 0
     assert time.monotonic() - start < 15
     check_network(snap.network, snap.spec)
@@ -350,8 +347,7 @@ def test_worker_with_views_off_sends_no_probes(make_worker):
     worker.play()
     assert wait_for(lambda: worker.snapshot().epoch >= 3)
     worker.pause()
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    snap = settled(worker)
     assert snap.network is None and snap.stats == [] and snap.hists == ()
 
 
@@ -359,13 +355,11 @@ def test_worker_edit_while_paused_shows_after_wait_idle(make_worker):
     worker = make_worker(small())
     worker.set_views(ALL)
     worker.step()
-    assert worker.wait_idle()
-    before = worker.snapshot()
+    before = settled(worker)
     worker.edit("w", 1, 0, 0, 2.5)
     worker.edit("b", 2, 0, 0, -0.75)
     worker.edit("w", 7, 0, 0, 1.0)  # no such layer: ignored
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    snap = settled(worker)
     assert snap.status == "paused" and snap.step == before.step == 5
     net = snap.network
     assert net["weights"][1][0, 0] == 2.5 and net["biases"][2][0] == -0.75
@@ -374,8 +368,7 @@ def test_worker_edit_while_paused_shows_after_wait_idle(make_worker):
     assert last[1]["weight_norm"] == pytest.approx(np.linalg.norm(net["weights"][1]), rel=1e-6)
     # Training goes on from the edited weights.
     worker.step()
-    assert worker.wait_idle()
-    after = worker.snapshot().network["weights"][1][0, 0]
+    after = settled(worker).network["weights"][1][0, 0]
     assert after != 2.5 and abs(after - 2.5) < 0.5
 
 
@@ -393,6 +386,6 @@ def test_runner_views_run_on_the_cpu_tensors_they_were_given():
     r = with_views()
     r.apply("step")
     msg = r.message()
-    assert not any(isinstance(v, torch.Tensor) for row in msg["stats"] for v in row.values())
-    assert all(isinstance(c["maps"], np.ndarray) for c in msg["network"]["columns"])
-    assert all(isinstance(a, np.ndarray) for a in msg["hist"]["weights"])
+    assert not any(isinstance(v, torch.Tensor) for row in msg.stats for v in row.values())
+    assert all(isinstance(c["maps"], np.ndarray) for c in msg.network["columns"])
+    assert all(isinstance(a, np.ndarray) for a in msg.hist["weights"])

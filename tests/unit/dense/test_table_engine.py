@@ -13,12 +13,12 @@ from sklearn.metrics import mean_absolute_error, r2_score
 from playground.charts.tables import projection_figure, regression_figure
 from playground.data.table import prepare, read_table, to_dataset, usable_features
 from playground.data.table_examples import EXAMPLES, example_csv
+from playground.dense.runner import TableJob, TableRunner, job_change, predictions
 from playground.dense.spec import Layer
 from playground.dense.table_eval import project, regression_scores
-from playground.dense.table_runner import TableJob, TableRunner, job_change, predictions
 from playground.dense.table_spec import TableExperiment
-from playground.dense.table_worker import TableWorker
 from playground.dense.trainer import Trainer
+from playground.dense.worker import TableWorker
 
 
 def make_job(example: str = "iris", **overrides) -> TableJob:
@@ -100,10 +100,10 @@ def test_job_change_rebuilds_for_new_data_and_not_for_the_learning_rate():
 def test_runner_messages_carry_predictions_and_a_grid_only_for_two_inputs():
     runner = TableRunner(make_job("iris"))
     msg = runner.message()
-    assert msg["grid"] is None
-    assert msg["pred"]["test"].shape == runner.trainer.y_test.shape
+    assert msg.grid is None
+    assert msg.pred["test"].shape == runner.trainer.y_test.shape
     moons = TableRunner(make_job("moons"))
-    assert moons.message()["grid"].values.shape == (100, 100)
+    assert moons.message().grid.values.shape == (100, 100)
 
 
 def test_runner_update_keeps_training_for_lr_and_restarts_for_a_new_spec():
@@ -132,11 +132,11 @@ def test_predictions_match_the_trainers_accuracy():
 
 def test_state_command_sends_the_weights_once_and_load_replaces_them():
     runner = TableRunner(make_job())
-    assert runner.message()["state"] is None
+    assert runner.message().state is None
     runner.apply("state")
-    state = runner.message()["state"]
+    state = runner.message().state
     assert set(state) == set(runner.trainer.model.state_dict())
-    assert runner.message()["state"] is None  # once per request
+    assert runner.message().state is None  # once per request
     new = {k: torch.full_like(v, 0.01) for k, v in state.items()}
     runner.trainer.train_epoch()
     runner.apply("play")

@@ -12,17 +12,13 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from polling import wait_for
+from polling import settled, wait_for
 
-import playground.dense.worker as worker_module
+import playground.core.worker as worker_module
 from playground.dense.spec import Experiment
 from playground.dense.worker import Worker
 
 DIVERGING = Experiment(dataset="plane", loss="mse", optimizer="sgd", lr=10.0, hidden=())
-
-
-
-
 
 
 @pytest.fixture
@@ -62,14 +58,18 @@ def test_play_trains(worker):
     assert wait_for(lambda: worker.snapshot().steps_per_sec > 0, timeout=2)
 
 
-def test_pause_holds_the_epoch(worker):
+def stopped_by(worker: Worker, command: str) -> tuple:
+    """Train, then "pause" or "step": the snapshot it settles on, and one half a second later."""
     running_for(worker, 2)
-    worker.pause()
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    getattr(worker, command)()
+    snap = settled(worker)
     assert snap.status == "paused"
     time.sleep(0.5)
-    later = worker.snapshot()
+    return snap, worker.snapshot()
+
+
+def test_pause_holds_the_epoch(worker):
+    snap, later = stopped_by(worker, "pause")
     assert (later.epoch, later.n, later.status) == (snap.epoch, snap.n, "paused")
     assert later.steps_per_sec == 0.0
 
@@ -77,31 +77,23 @@ def test_pause_holds_the_epoch(worker):
 def test_step_adds_exactly_one_epoch(worker):
     for expected in (1, 2, 3):
         worker.step()
-        assert worker.wait_idle()
-        snap = worker.snapshot()
+        snap = settled(worker)
         assert (snap.epoch, snap.status) == (expected, "paused")
     assert list(worker.snapshot().frame()["epoch"]) == [0, 1, 2, 3]
 
 
 def test_step_while_running_pauses(worker):
-    running_for(worker, 2)
-    worker.step()
-    assert worker.wait_idle()
-    snap = worker.snapshot()
-    assert snap.status == "paused"
-    time.sleep(0.3)
-    assert worker.snapshot().epoch == snap.epoch
+    snap, later = stopped_by(worker, "step")
+    assert later.epoch == snap.epoch
 
 
 def test_an_old_snapshot_keeps_its_rows(worker):
     worker.step()
-    worker.wait_idle()
-    old = worker.snapshot()
+    old = settled(worker)
     before = old.frame()
     for _ in range(3):
         worker.step()
-    worker.wait_idle()
-    assert worker.snapshot().n == old.n + 3
+    assert settled(worker).n == old.n + 3
     pd.testing.assert_frame_equal(old.frame(), before)
 
 
@@ -111,8 +103,7 @@ def test_lr_update_while_running_keeps_the_history(worker):
     before = worker.snapshot()
     worker.update(replace(worker.spec, lr=0.1))
     assert worker.spec.lr == 0.1  # at once, before the process answers
-    assert worker.wait_idle()
-    after = worker.snapshot()
+    after = settled(worker)
     assert after.spec.lr == 0.1
     assert after.status == "running"
     assert after.history is before.history  # same run: no reset
@@ -124,11 +115,9 @@ def test_lr_update_while_running_keeps_the_history(worker):
 
 def test_view_update_keeps_the_run(worker):
     worker.step()
-    worker.wait_idle()
-    before = worker.snapshot()
+    before = settled(worker)
     worker.update(replace(worker.spec, show_test=True))
-    assert worker.wait_idle()
-    after = worker.snapshot()
+    after = settled(worker)
     assert after.spec.show_test and after.epoch == 1 and after.history is before.history
 
 
@@ -136,8 +125,7 @@ def test_dataset_update_rebuilds(worker):
     epoch = running_for(worker, 100)
     before = worker.snapshot()
     worker.update(replace(worker.spec, dataset="circle"))
-    assert worker.wait_idle()
-    after = worker.snapshot()
+    after = settled(worker)
     assert after.spec.dataset == "circle"
     assert after.history is not before.history
     assert after.epoch < epoch
@@ -148,8 +136,7 @@ def test_dataset_update_while_paused_starts_at_epoch_zero(worker):
     for _ in range(3):
         worker.step()
     worker.update(replace(worker.spec, dataset="xor", seed=3))
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    snap = settled(worker)
     assert (snap.epoch, snap.n, snap.status) == (0, 1, "paused")
     assert snap.spec.dataset == "xor"
     assert snap.data is not None and snap.data.x_train is not None
@@ -165,28 +152,23 @@ def test_diverging_spec_stops_and_reset_recovers(worker):
     assert snap.spec == DIVERGING
 
     worker.play()  # refused: the weights are gone
-    assert worker.wait_idle()
-    assert worker.snapshot().status == "diverged"
+    assert settled(worker).status == "diverged"
 
     worker.reset()
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    snap = settled(worker)
     assert (snap.status, snap.epoch, snap.n, snap.message) == ("paused", 0, 1, "")
     assert snap.spec == DIVERGING
 
     worker.reset(Experiment())
-    assert worker.wait_idle()
-    assert worker.spec == worker.snapshot().spec == Experiment()
+    assert worker.spec == settled(worker).spec == Experiment()
     worker.step()
-    assert worker.wait_idle()
-    assert worker.snapshot().epoch == 1
+    assert settled(worker).epoch == 1
 
 
 def test_worker_started_on_a_diverging_spec(make_worker):
     worker = make_worker(DIVERGING)
     worker.step()
-    assert worker.wait_idle()
-    assert worker.snapshot().status == "diverged"
+    assert settled(worker).status == "diverged"
 
 
 # ---- idle timeout ------------------------------------------------------------------------
@@ -248,8 +230,7 @@ def test_a_dead_process_shows_as_an_error(worker):
 def stepped_history(worker: Worker, epochs: int) -> pd.DataFrame:
     for _ in range(epochs):
         worker.step()
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    snap = settled(worker)
     assert snap.epoch == epochs
     return snap.frame()
 

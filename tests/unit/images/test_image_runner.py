@@ -1,6 +1,6 @@
 """ImageRunner in this process: commands, training slices and the messages it sends.
 
-The child process (image_worker) only adds a pipe around these; here the
+The child process (core.runner.serve) only adds a pipe around these; here the
 runner is driven directly, so every step is deterministic.
 """
 
@@ -11,7 +11,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-import torch
 
 from playground.images.model import build_image_model
 from playground.images.presets import apply_preset
@@ -28,15 +27,7 @@ from playground.images.spec import ImageExperiment, parse_layers
 DIGITS = ImageExperiment()  # the dense default on the 8x8 digits
 CNN = apply_preset(DIGITS, "digits_cnn")
 STEPS = math.ceil(DIGITS.n_train / DIGITS.batch_size)  # batches per epoch
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors on a shared 2-core machine: a second thread only waits on the first."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def layers(text: str):
@@ -47,7 +38,7 @@ def layers(text: str):
 
 
 def run_until_paused(runner: ImageRunner, limit: int = 400) -> None:
-    """Train slices the way serve_runner does, until the runner stops itself."""
+    """Train slices the way core.runner.serve does, until the runner stops itself."""
     for _ in range(limit):
         if not runner.running:
             return
@@ -60,11 +51,11 @@ def test_starts_paused_at_epoch_zero():
     runner = ImageRunner(DIGITS)
     assert runner.status() == ("paused", "")
     msg = runner.message()
-    assert (msg["run"], msg["status"], msg["epoch"], msg["step"]) == (1, "paused", 0, 0)
-    assert msg["rows"]["epoch"] == [0]
-    assert msg["info"] == {"classes": tuple(str(d) for d in range(10)), "shape": (1, 8, 8),
+    assert (msg.run, msg.status, msg.epoch, msg.step) == (1, "paused", 0, 0)
+    assert msg.rows["epoch"] == [0]
+    assert msg.info == {"classes": tuple(str(d) for d in range(10)), "shape": (1, 8, 8),
                            "sizes": (DIGITS.n_train, DIGITS.n_val, DIGITS.n_test)}
-    assert msg["rate"] == 0.0
+    assert msg.rate == 0.0
 
 
 def test_play_trains_and_pause_holds():
@@ -77,8 +68,8 @@ def test_play_trains_and_pause_holds():
     runner.apply("pause")
     assert not runner.running and runner.status() == ("paused", "")
     msg = runner.message()
-    assert msg["status"] == "paused" and msg["rate"] == 0.0
-    assert msg["step"] == runner.trainer.step
+    assert msg.status == "paused" and msg.rate == 0.0
+    assert msg.step == runner.trainer.step
 
 
 def test_step_finishes_the_current_epoch_then_pauses():
@@ -137,7 +128,7 @@ def test_an_lr_update_is_live():
     runner.apply("update", replace(DIGITS, lr=0.02))
     assert runner.trainer is trainer and runner.run_id == 1
     assert [g["lr"] for g in trainer.optimizer.param_groups] == [0.02]
-    assert trainer.spec.lr == 0.02 and runner.message()["spec"].lr == 0.02
+    assert trainer.spec.lr == 0.02 and runner.message().spec.lr == 0.02
     assert len(trainer.history) == rows and trainer.epoch == 1
 
 
@@ -152,8 +143,8 @@ def test_a_layers_update_rebuilds():
     assert (t.epoch, t.step, len(t.history)) == (0, 0, 1)
     assert t.model[1].out_features == 16
     msg = runner.message()
-    assert msg["run"] == 2 and msg["rows"]["epoch"] == [0]  # the history starts again
-    assert msg["info"] is not None  # a new run tells its data again
+    assert msg.run == 2 and msg.rows["epoch"] == [0]  # the history starts again
+    assert msg.info is not None  # a new run tells its data again
 
 
 def test_reset_starts_a_new_run_with_the_same_or_a_new_spec():
@@ -202,18 +193,18 @@ def test_turning_early_stopping_off_lets_training_go_on(monkeypatch):
 def test_history_rows_are_sent_once():
     runner = ImageRunner(DIGITS)
     first = runner.message()
-    assert first["rows"]["epoch"] == [0]
+    assert first.rows["epoch"] == [0]
     runner.apply("step")
     run_until_paused(runner)
     runner.apply("step")
     run_until_paused(runner)
     second = runner.message()
-    assert second["rows"]["epoch"] == [1, 2]
-    assert set(second["rows"]) == set(runner.trainer.history.columns)
-    assert second["rows"]["val_loss"] == runner.trainer.history.cols["val_loss"][1:]
-    assert second["info"] is None  # sent with the first message only
+    assert second.rows["epoch"] == [1, 2]
+    assert set(second.rows) == set(runner.trainer.history.columns)
+    assert second.rows["val_loss"] == runner.trainer.history.cols["val_loss"][1:]
+    assert second.info is None  # sent with the first message only
     third = runner.message()
-    assert all(v == [] for v in third["rows"].values())
+    assert all(v == [] for v in third.rows.values())
 
 
 def test_the_report_describes_the_test_set():
@@ -221,7 +212,7 @@ def test_the_report_describes_the_test_set():
     runner.apply("step")
     run_until_paused(runner)
     msg = runner.message()
-    report, t = msg["report"], runner.trainer
+    report, t = msg.report, runner.trainer
     assert (report["epoch"], report["step"]) == (1, STEPS)
     cm, y = report["cm"], t.splits.y_test
     assert cm.shape == (10, 10) and cm.sum() == DIGITS.n_test == len(y)
@@ -251,23 +242,23 @@ def test_the_report_describes_the_test_set():
     np.testing.assert_allclose(m["images"], s.x_test[m["index"], 0] * s.std + s.mean, atol=1e-5)
     assert m["images"].min() >= -1e-5 and m["images"].max() <= 1 + 1e-5
 
-    assert runner.message()["report"] is None  # nothing new trained: no new report
+    assert runner.message().report is None  # nothing new trained: no new report
 
 
 def test_the_first_report_is_of_the_untrained_model():
     runner = ImageRunner(DIGITS)
-    report = runner.message()["report"]
+    report = runner.message().report
     assert report is not None and report["step"] == 0 and report["cm"].sum() == DIGITS.n_test
 
 
 def test_focus_picks_the_feature_maps_sent():
     runner = ImageRunner(CNN)
     t = runner.trainer
-    first = runner.message()["fmaps"]
+    first = runner.message().fmaps
     assert first["index"] == 0 and first["label"] == int(t.splits.y_test[0])
-    assert runner.message()["fmaps"] is None  # same step, same example: not sent again
+    assert runner.message().fmaps is None  # same step, same example: not sent again
     runner.apply("focus", 5)
-    fm = runner.message()["fmaps"]
+    fm = runner.message().fmaps
     assert fm["index"] == 5 and fm["label"] == int(t.splits.y_test[5])
     s = t.splits
     np.testing.assert_allclose(fm["image"], s.x_test[5, 0] * s.std + s.mean, atol=1e-5)
@@ -277,7 +268,7 @@ def test_focus_picks_the_feature_maps_sent():
         np.testing.assert_array_equal(got, want[:MAX_MAPS])
     assert [m.shape for _, m in fm["maps"]] == [(16, 8, 8), (16, 4, 4)]  # 32 maps cut to 16
     runner.apply("focus", 10_000)  # past the end: the last test example
-    assert runner.message()["fmaps"]["index"] == DIGITS.n_test - 1
+    assert runner.message().fmaps["index"] == DIGITS.n_test - 1
 
 
 def test_classify_answers_with_probabilities_of_the_normalised_image():
@@ -287,14 +278,14 @@ def test_classify_answers_with_probabilities_of_the_normalised_image():
     t, s = runner.trainer, runner.trainer.splits
     raw = s.x_test[7] * s.std + s.mean  # (1, 8, 8) in 0..1, as a page would send it
     runner.apply("classify", (42, raw))
-    request_id, probs = runner.message()["classified"]
+    request_id, probs = runner.message().classified
     assert request_id == 42
     assert probs.shape == (10,) and (probs >= 0).all()
     assert probs.sum() == pytest.approx(1.0, abs=1e-5)
     normalised = ((raw - s.mean) / s.std)[None].astype(np.float32)
     np.testing.assert_allclose(probs, t.probabilities(normalised)[0], atol=1e-6)
     np.testing.assert_allclose(probs, t.probabilities(s.x_test[7:8])[0], atol=1e-5)
-    assert runner.message()["classified"] is None  # answered once
+    assert runner.message().classified is None  # answered once
 
 
 # ---- first layer ------------------------------------------------------------------------------
@@ -327,5 +318,5 @@ def test_a_pool_before_the_first_dense_layer_still_reports():
     spec = replace(DIGITS, layers=layers("avgpool:2:0,dense:10:relu"))
     runner = ImageRunner(spec)
     msg = runner.message()
-    kind, units = msg["report"]["first_layer"]
+    kind, units = msg.report["first_layer"]
     assert kind == "dense" and units.shape == (10, 4, 4)  # one pooled picture per unit

@@ -10,14 +10,12 @@ import time
 
 import numpy as np
 import pytest
-from polling import wait_for
+from polling import settled, wait_for
 
 from playground.images.spec import ImageExperiment
 from playground.images.worker import ImageSnapshot, ImageWorker
 
 DIGITS = ImageExperiment(max_epochs=200)  # the dense default on the 8x8 digits
-
-
 
 
 @pytest.fixture
@@ -40,8 +38,7 @@ def test_play_trains_pause_holds_and_the_snapshot_reports(worker):
     assert wait_for(lambda: worker.snapshot().epoch >= 2), worker.snapshot().status
     assert worker.snapshot().status == "running"
     worker.pause()
-    assert worker.wait_idle()
-    snap = worker.snapshot()
+    snap = settled(worker)
     assert snap.status == "paused" and snap.samples_per_sec == 0.0
     time.sleep(0.4)
     later = worker.snapshot()

@@ -1,0 +1,231 @@
+"""The training process: a runner driven by commands, and the loop around it.
+
+Why a process and not a thread: PyTorch releases the GIL inside every
+kernel, and a tiny network's step is dozens of kernels. With a busy page
+thread in the same process (building figures, serving the websocket) each
+re-acquire waits for Python's switch interval, and a step that takes 0.1 ms
+alone took 10 ms (measured: 5,000 steps/s alone, 66 beside a thread building
+figures). A child process has its own GIL and its own core.
+
+`serve` reads commands from a pipe, applies them between slices of
+training, and sends a `Message` (plain, picklable data: new history rows,
+status, and each task's extras) at a throttled rate. It blocks while paused,
+so a paused session costs no CPU. Each task subclasses `BaseRunner` with its
+trainer, its live changes, its extra commands and its message's extras.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, fields
+
+import torch
+
+from playground.core.device import describe
+
+PUBLISH_EVERY = 0.1  # seconds between messages while training
+PROBE_SHARE = 0.1  # at most this share of the time goes to messages: big nets publish less often
+SLICE = 0.05  # seconds of training between command checks
+
+
+@dataclass(kw_only=True)
+class Message:
+    """What the training process tells the page, as of one moment. Each task
+    adds its extras in a subclass; None there means "nothing new"."""
+
+    run: int  # increases with every new trainer: the page starts a new history
+    spec: object  # the trainer's spec
+    status: str  # "paused", "running", "diverged", "finished" or "error"
+    detail: str  # divergence reason ("nan", "inf"), stop rule, or error details
+    epoch: int
+    step: int
+    rows: dict[str, list]  # history rows recorded since the last message, by column
+    rate: float  # steps (images: samples) per second; 0 unless running
+    device: str
+    synced: list[int] | None = None  # the sync ids of the commands this answers
+
+
+def changed_fields(old, new) -> set[str]:
+    """Names of the dataclass fields whose values differ between two specs."""
+    return {f.name for f in fields(old) if getattr(old, f.name) != getattr(new, f.name)}
+
+
+class BaseRunner:
+    """A trainer plus play/pause state; turns commands into training and messages.
+
+    Subclasses give `make_trainer`, `spec_change` ('none', 'rebuild' or a
+    live kind), `train_some` (one unit of training: an epoch or a batch) and
+    `extras` (their message's fields); they may add commands in `command`."""
+
+    publish_every = PUBLISH_EVERY
+    threads = 1  # torch threads in the process: tiny tensors gain nothing from more
+    message_class = Message
+
+    def __init__(self, spec) -> None:
+        self.run_id = 0
+        self.running = False
+        self.idle = False  # paused because nobody is watching; resumes on "wake"
+        self.views: set[str] = set()  # optional probes; emptied when one fails
+        self.new_trainer(spec)
+
+    def new_trainer(self, spec) -> None:
+        """Start a new run: a fresh trainer, and nothing of it sent yet."""
+        self.spec = spec  # what a plain "reset" rebuilds
+        self.trainer = self.make_trainer(spec)
+        self.run_id += 1
+        self.sent_rows = 0
+        self.told = False  # the run's first message carries what stays fixed (its data)
+        self.rate = 0.0
+        self.error = ""
+
+    def stopped(self) -> bool:
+        """True when the trainer stopped itself; play can't go on from here."""
+        return self.trainer.diverged is not None
+
+    # ---- commands --------------------------------------------------------
+    def apply(self, command: str, arg=None) -> None:
+        if command == "play":
+            self.running = not self.stopped() and not self.error
+        elif command == "pause":
+            self.running = False
+        elif command == "reset":
+            self.new_trainer(arg or self.spec)
+        elif command == "update":
+            change = self.spec_change(self.spec, arg)
+            if change == "rebuild":
+                self.new_trainer(arg)
+            elif change != "none":
+                self.spec = arg
+                self.live_update(arg)
+        elif command == "idle":  # nobody is watching: remember whether it ran
+            self.idle, self.running = self.running, False
+        elif command == "wake":
+            self.running, self.idle = self.running or self.idle, False
+        else:
+            self.command(command, arg)
+        if self.stopped():
+            self.running = False
+
+    def command(self, command: str, arg) -> None:
+        """A task's own commands; unknown ones ("sync") do nothing."""
+
+    def live_update(self, spec) -> None:
+        """Apply a spec whose changes a trainer takes as it runs (the learning
+        rate, view options); the optimizer's state is kept."""
+        self.trainer.set_lr(spec.lr)
+        self.trainer.spec = spec
+
+    # ---- training --------------------------------------------------------
+    def train_slice(self) -> None:
+        """Train for about SLICE seconds, then update the smoothed rate."""
+        trainer = self.trainer
+        start, steps0 = time.perf_counter(), trainer.step
+        while time.perf_counter() - start < SLICE and self.running and not self.stopped():
+            self.train_some()
+        elapsed = max(time.perf_counter() - start, 1e-9)
+        rate = (trainer.step - steps0) * self.samples_per_step() / elapsed
+        self.rate = rate if self.rate == 0 else 0.7 * self.rate + 0.3 * rate
+        if self.stopped():
+            self.running = False
+
+    def samples_per_step(self) -> int:
+        """What the rate counts per optimizer step: 1 (steps per second)."""
+        return 1
+
+    def status(self) -> tuple[str, str]:
+        if self.error:
+            return "error", self.error
+        if self.trainer.diverged:
+            return "diverged", self.trainer.diverged
+        return ("running" if self.running else "paused"), ""
+
+    # ---- messages --------------------------------------------------------
+    def extras(self, first: bool) -> dict:
+        """The task's message fields; `first` on a run's first message."""
+        return {}
+
+    def message(self) -> Message:
+        """Everything the page needs that changed since the last message."""
+        trainer = self.trainer
+        status, detail = self.status()
+        extras = self.extras(first=not self.told)
+        self.told = True
+        n = len(trainer.history)
+        rows = {c: v[self.sent_rows : n] for c, v in trainer.history.cols.items()}
+        self.sent_rows = n
+        return self.message_class(
+            run=self.run_id, spec=trainer.spec, status=status, detail=detail,
+            epoch=trainer.epoch, step=trainer.step, rows=rows, device=describe(trainer.device),
+            rate=self.rate if status == "running" else 0.0, **extras,
+        )
+
+
+def serve(conn, runner_class: type[BaseRunner], spec) -> None:
+    """A training process's main loop around a runner built from `spec`.
+    Commands are (name, arg, sync_id) tuples; every message lists the sync
+    ids it answers, so the page can wait for a command to take effect."""
+    torch.set_num_threads(runner_class.threads)
+    runner = runner_class(spec)
+    publish_every = interval = runner.publish_every
+
+    def fail() -> None:  # an error is shown on the page as a plain message
+        runner.running = False
+        runner.error = traceback.format_exc(limit=4)
+
+    def send(synced: list) -> None:
+        nonlocal interval
+        start = time.perf_counter()
+        try:
+            msg = runner.message()
+        except Exception:  # noqa: BLE001 - a probe failed: report it, keep serving
+            fail()
+            runner.views = set()
+            msg = runner.message()
+        msg.synced = synced
+        conn.send(msg)
+        # (R*R grid and maps through an 8 x 64 network take ~15 ms: space them out.)
+        interval = max(publish_every, (time.perf_counter() - start) / PROBE_SHARE)
+
+    send([])
+
+    last_publish = time.monotonic()
+    while True:
+        try:
+            # Block while paused (no CPU); only peek while training.
+            if conn.poll(None if not runner.running else 0):
+                synced = []
+                while True:
+                    command, arg, sync_id = conn.recv()
+                    if command == "stop":
+                        return
+                    try:
+                        runner.apply(command, arg)
+                    except Exception:  # noqa: BLE001
+                        fail()
+                    if sync_id is not None:
+                        synced.append(sync_id)
+                    if not conn.poll(0):
+                        break
+                send(synced)
+                last_publish = time.monotonic()
+            if runner.running:
+                try:
+                    runner.train_slice()
+                except Exception:  # noqa: BLE001
+                    fail()
+                if time.monotonic() - last_publish >= interval or not runner.running:
+                    send([])
+                    last_publish = time.monotonic()
+        except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+            return  # the page process went away: nothing left to serve
+
+
+def _warm_up() -> None:
+    """torch.optim imports torch._dynamo lazily on first use (about 1.5 s).
+    The fork server imports this module once, so doing it here means every
+    session's process starts with it already loaded."""
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+
+_warm_up()
