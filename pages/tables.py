@@ -4,28 +4,16 @@ network and watch it learn; take the settings, weights and code with you."""
 import streamlit as st
 
 from playground.data.table import TableError
-from playground.dense.model import dense_param_count, layer_widths
-from playground.dense.table_runner import TableJob
-from playground.dense.table_spec import TableExperiment
-from playground.dense.table_worker import TableWorker
-from playground.ui import controls, exports, live, session, shell, table_data, table_live
-from playground.ui.table_data import KEY, PREFIX
-from playground.ui.text import note_text, t
+from playground.dense.runner import TableJob
+from playground.ui import controls, exports, live, page, table_data, table_live
+from playground.ui.table_data import TABLES, W
+from playground.ui.text import t
 
-shell.ensure()  # first: see playground/ui/shell.py
+spec = page.start(TABLES, t("tbl.title"), t("tbl.tagline"))  # first: see ui/shell.py
 
-SPEC_KEY, JOB_KEY = KEY("spec"), KEY("job")
-
-spec: TableExperiment = st.session_state.get(SPEC_KEY) or TableExperiment()
-
-st.title(t("tbl.title"))
-st.caption(t("tbl.tagline"))
-
-with st.sidebar:
-    with st.expander(t("section.data"), expanded=True, icon=":material/table:"):
-        table, error = table_data.source_ui()
-        values = table_data.columns_ui(table, spec)
-
+groups = page.Groups(hidable=False)  # a classroom link hides nothing here
+table, error, values = groups.add("data", t("section.data"), ":material/table:",
+                                  table_data.data_ui, spec)
 if error is not None:
     code, detail, name = error
     st.error(t("tbl.read_failed", name=name, reason=table_data.error_text(code, detail)),
@@ -49,7 +37,7 @@ try:
 except TableError as exc:
     prep = None
     st.error(table_data.error_text(exc.code, exc.detail), icon=":material/block:")
-    if JOB_KEY in st.session_state:
+    if "job" in W:
         st.info(t("tbl.kept_previous"), icon=":material/history:")
     else:
         st.stop()  # nothing has ever trained on this page: nothing to show yet
@@ -60,48 +48,27 @@ if prep is not None:
 else:
     problem, n_classes = spec.problem, spec.n_classes
 
-with st.sidebar:
-    with st.expander(t("section.network"), expanded=True, icon=":material/hub:"):
-        raw = controls.network_ui(spec.with_problem(problem, n_classes), problem, PREFIX)
-        summary = st.empty()
-    n_train = len(data.y_train) if prep is not None else 20_000
-    with st.expander(t("section.training"), expanded=True, icon=":material/speed:"):
-        raw |= controls.training_ui(spec, n_train, PREFIX)
-
-draft, notes = TableExperiment.parse({**spec.to_dict(), **values, **raw})
-draft = draft.with_problem(problem, n_classes)
-for note in notes:
-    st.info(note_text(note))
+raw = groups.add("network", t("section.network"), ":material/hub:", controls.network_ui,
+                 spec.with_problem(problem, n_classes), problem, W)
+raw |= groups.add("training", t("section.training"), ":material/speed:", controls.training_ui,
+                  spec, len(data.y_train) if prep is not None else 20_000, W)
+draft = page.parse(TABLES, spec, values | raw).with_problem(problem, n_classes)
 
 if prep is not None:
     job = TableJob(draft, data, digest, prep.feature_names, prep.class_names,
                    prep.y_mean, prep.y_std)
 else:
-    job = st.session_state[JOB_KEY]
-worker = session.worker("tables", TableWorker, JOB_KEY, lambda: job)
-if worker.spec != job:
-    worker.update(job)
-    worker.wait_idle(timeout=2.0)  # so this run already draws the new data and network
-st.session_state[JOB_KEY] = job
-st.session_state[SPEC_KEY] = job.spec
-widths = layer_widths(job.spec, job.n_inputs)
-summary.caption(t("network.summary", shape=" → ".join(map(str, widths)),
-                  params=f"{dense_param_count(widths):,}"))
-
-status = worker.snapshot().status
-live.control_bar(worker, status)
-table_live.live_view(worker, running=status == "running")
+    job = W["job"]
+W["job"] = job
+worker = page.accept(TABLES, job.spec, job)
+controls.network_summary(groups.boxes["network"], job.spec, job.n_inputs)
+live.show(worker, table_live.draw)
 
 
 def _load_settings(text: str) -> tuple[bool, list[str]]:
-    loaded, notes = TableExperiment.from_json(text)
-    messages = [note_text(n) for n in notes]
-    if any(n.code == "bad_file" for n in notes):
-        return False, messages
-    controls.load(loaded, PREFIX)
-    return True, messages + table_data.load_settings(loaded, table)
+    return page.load_settings(TABLES, text, lambda loaded: table_data.load_columns(loaded, table))
 
 
-exports.export_panel(worker, job.spec, job.n_inputs, worker.snapshot().frame(),
-                     (job.spec.source.rsplit(".", 1)[0] or "table"), _load_settings, PREFIX)
-
+stem = job.spec.source.rsplit(".", 1)[0] or "table"
+exports.export_panel(job.spec, worker.snapshot().frame(), stem, _load_settings, W.prefix, worker,
+                     job.n_inputs)

@@ -1,29 +1,36 @@
-"""Plotly figures from plain arrays and DataFrames; no models, no Streamlit.
+"""What the figures share: colours, the layout, an empty figure, training
+curves, and the evaluation of a classifier (confusion matrix, per-class
+report) that the image and table pages both draw. Plain arrays and
+DataFrames in, Plotly figures out; no models, no Streamlit.
 
 Colours: orange for class 0 / negative values and blue for class 1 /
 positive, as TensorFlow Playground draws them; both, and the extra classes
 (Okabe-Ito), stay distinguishable with the common colour-vision deficiencies.
-Every text shown comes in through `labels`, already translated.
+Every text shown comes in through `labels`, already translated; a builder
+given nothing to draw shows `labels["empty"]` (a dash without it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.colors
 import plotly.graph_objects as go
 
-from playground.dense.probe import Grid
-
 # Tables may have up to 20 classes: after the first five, plotly's Dark24.
 CLASS_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00",
                  *plotly.colors.qualitative.Dark24[:15])
 DIVERGING = [[0.0, "#E69F00"], [0.5, "#F7F7F7"], [1.0, "#0072B2"]]
+# White -> blue: readable by all common colour-vision deficiencies, and dark
+# cells stay distinguishable from the pale ones in greyscale print.
+SEQUENTIAL = [[0.0, "#FFFFFF"], [0.15, "#DCEAF5"], [1.0, "#0072B2"]]
 TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#D55E00"
 FONT = dict(family="Source Sans Pro, sans-serif", size=13)
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def apply_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
         height=height, margin=dict(l=10, r=10, t=40, b=10), font=FONT,
@@ -32,6 +39,24 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     )
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False)
     fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False)
+    return fig
+
+
+def hex_rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def empty_figure(title: str, labels: dict[str, str], height: int = 200) -> go.Figure:
+    """A figure with nothing to draw: the title and an explanatory note."""
+    fig = go.Figure()
+    apply_layout(fig, title, height)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(
+        text=labels.get("empty", "—"), x=0.5, y=0.5, xref="paper", yref="paper",
+        showarrow=False, font=dict(size=14, color="#666666"),
+    )
     return fig
 
 
@@ -46,81 +71,66 @@ def curves_figure(
             x=frame["epoch"], y=frame[column], name=name, mode="lines",
             line=dict(color=colour, width=2), hovertemplate="%{y:.4f}",
         ))
-    _layout(fig, title, height)
+    apply_layout(fig, title, height)
     fig.update_xaxes(title_text=x_title, rangemode="tozero")
     fig.update_yaxes(title_text=y_title, range=y_range)
     return fig
 
 
-def _class_image(probs: np.ndarray, discretize: bool) -> np.ndarray:
-    """(R, R, K) probabilities -> (R, R, 3) uint8: each class's colour, paled
-    toward white where the model is unsure."""
-    colours = np.array([_rgb(c) for c in CLASS_COLOURS[: probs.shape[2]]], dtype=np.float32)
-    if discretize:
-        probs = np.eye(probs.shape[2], dtype=np.float32)[probs.argmax(axis=2)]
-    mixed = probs @ colours  # (R, R, 3)
-    confidence = probs.max(axis=2, keepdims=True)  # (R, R, 1) in [1/K, 1]
-    k = probs.shape[2]
-    alpha = 0.25 + 0.6 * (confidence - 1 / k) / (1 - 1 / k)
-    return (255 * (1 - alpha) + mixed * alpha).clip(0, 255).astype(np.uint8)
-
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    h = hex_colour.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-def boundary_figure(
-    grid: Grid, points: list[tuple[np.ndarray, np.ndarray, str]], problem: str,
-    discretize: bool, labels: dict[str, str], height: int = 460,
+def confusion_figure(
+    cm: np.ndarray, classes: Sequence[str], labels: dict[str, str],
 ) -> go.Figure:
-    """The model's output over the plane with the data on top.
+    """Counts in every cell, rows = true class (class 0 at the top), columns =
+    predicted. Cells are coloured by their share of the row, so a small class's
+    mistakes show as clearly as a big one's.
 
-    points: (xy (N, 2), y (N,), kind) with kind "train" or "test"; test points
-    are drawn with a dark outline so the two sets can be told apart.
-    labels: "title", "x", "y", "value", "class" (with {k}), "train", "test".
+    labels: "title", "true", "predicted", "count", "share" (and "empty").
     """
-    fig = go.Figure()
-    values = grid.values
-    if values.ndim == 3:  # multi-class probabilities
-        step = float(grid.xs[1] - grid.xs[0])
-        fig.add_trace(go.Image(
-            z=_class_image(values, discretize), x0=float(grid.xs[0]), dx=step,
-            y0=float(grid.ys[0]), dy=step, hoverinfo="skip",
-        ))
-    else:
-        z = values
-        if discretize:
-            z = np.sign(z) if problem != "regression" else np.round(z * 4) / 4
-        fig.add_trace(go.Heatmap(
-            x=grid.xs, y=grid.ys, z=z, zmin=-1, zmax=1, colorscale=DIVERGING,
-            opacity=0.75, showscale=problem == "regression",
-            colorbar=dict(title=labels["value"], thickness=12, len=0.8),
-            hovertemplate="x1=%{x:.2f}<br>x2=%{y:.2f}<br>"
-            + labels["value"] + "=%{z:.3f}<extra></extra>",
-        ))
-    for xy, y, kind in points:
-        if len(xy) == 0:
-            continue
-        outline = "white" if kind == "train" else "#222222"
-        if problem == "regression":
-            marker = dict(color=y, colorscale=DIVERGING, cmin=-1, cmax=1)
-        else:
-            marker = dict(color=[CLASS_COLOURS[int(c)] for c in y])
-        marker.update(size=7, line=dict(color=outline, width=1.2 if kind == "train" else 1.6))
-        fig.add_trace(go.Scatter(
-            x=xy[:, 0], y=xy[:, 1], mode="markers", marker=marker, name=labels[kind],
-            showlegend=False, customdata=y,
-            hovertemplate=f"{labels[kind]}<br>x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>"
-            + (labels["value"] if problem == "regression" else labels["class"])
-            + "=%{customdata}<extra></extra>",
-        ))
-    extent = float(grid.xs[-1])
-    _layout(fig, labels["title"], height)
-    fig.update_layout(hovermode="closest", margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_xaxes(title_text=labels["x"], range=[-extent, extent], constrain="domain")
+    cm = np.asarray(cm, dtype=np.int64)
+    k = len(classes)
+    if k == 0 or cm.size == 0:
+        return empty_figure(labels["title"], labels)
+    if cm.shape != (k, k):
+        raise ValueError(f"cm of shape {cm.shape} does not match {k} classes")
+    names = [str(c) for c in classes]
+    rows = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, rows, out=np.zeros(cm.shape), where=rows != 0)
+    custom = np.dstack([
+        np.repeat(np.array(names, dtype=object)[:, None], k, axis=1),  # true
+        np.repeat(np.array(names, dtype=object)[None, :], k, axis=0),  # predicted
+    ])
+    ticks = list(range(k))
+    fig = go.Figure(go.Heatmap(
+        z=share, x=ticks, y=ticks, text=cm.tolist(), texttemplate="%{text}",
+        textfont=dict(size=13 if k <= 5 else 11), customdata=custom,
+        colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, xgap=1, ygap=1,
+        colorbar=dict(title=dict(text=labels["share"], side="right"), tickformat=".0%",
+                      thickness=12, len=0.8),
+        hovertemplate=f"{labels['true']}: %{{customdata[0]}}<br>"
+        f"{labels['predicted']}: %{{customdata[1]}}<br>"
+        f"{labels['count']}: %{{text}}<br>{labels['share']}: %{{z:.1%}}<extra></extra>",
+    ))
+    longest = max(len(n) for n in names)
+    apply_layout(fig, labels["title"], height=max(300, 150 + 40 * k + 5 * min(longest, 16)))
+    fig.update_layout(hovermode="closest", plot_bgcolor="white")
+    fig.update_xaxes(
+        title_text=labels["predicted"], tickvals=ticks, ticktext=names, showgrid=False,
+        tickangle=-40 if k * longest > 40 else 0, automargin=True,
+    )
     fig.update_yaxes(
-        title_text=labels["y"], range=[-extent, extent], scaleanchor="x", constrain="domain",
-        autorange=False,
+        title_text=labels["true"], tickvals=ticks, ticktext=names, showgrid=False,
+        autorange="reversed", automargin=True,
     )
     return fig
+
+
+def report_table(report_df: pd.DataFrame, labels: dict[str, str],
+                 decimals: int | None = 3) -> pd.DataFrame:
+    """metrics.per_class_report's frame, scores rounded to `decimals` (None:
+    as they are) and the columns renamed with labels "class", "precision",
+    "recall", "f1", "support"."""
+    table = report_df.copy()
+    if decimals is not None:
+        scores = ["precision", "recall", "f1"]
+        table[scores] = table[scores].astype(float).round(decimals)
+    return table.rename(columns={c: labels.get(c, c) for c in table.columns})

@@ -1,6 +1,6 @@
-"""Figures for image classifiers: the confusion matrix, grids of small images
-(misclassified examples, first-layer filters, feature maps), one image, and a
-prediction's class probabilities.
+"""Figures for image classifiers: grids of small images (misclassified
+examples, first-layer filters, feature maps), one image, and a prediction's
+class probabilities (the confusion matrix is in common: tables draw it too).
 
 Plain arrays in, Plotly figures out; no models, no Streamlit. Every text
 shown comes in through the arguments or `labels`, already translated. Each
@@ -14,91 +14,14 @@ import textwrap
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
-from playground.charts.common import DIVERGING, FONT, _layout
+from playground.charts.common import FONT, apply_layout, empty_figure
 
-# White -> blue: readable by all common colour-vision deficiencies, and dark
-# cells stay distinguishable from the pale ones in greyscale print.
-SEQUENTIAL = [[0.0, "#FFFFFF"], [0.15, "#DCEAF5"], [1.0, "#0072B2"]]
 HIGHLIGHT, MUTED = "#0072B2", "#B8B8B8"
 TITLE_CHAR_PX = 6.5  # about how wide one character of an 11 px image title is
 TITLE_LINE_PX = 14  # height of one line of an image title
 ARROW = "\u2192 "  # titles "true \u2192 predicted (p%)" break after the arrow first
-__all__ = [
-    "DIVERGING", "confusion_figure", "image_figure", "image_grid_figure",
-    "probability_figure", "report_table",
-]
-
-
-def _empty(title: str, labels: dict[str, str], height: int = 200) -> go.Figure:
-    """A figure with nothing to draw: the title and an explanatory note."""
-    fig = go.Figure()
-    _layout(fig, title, height)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.add_annotation(
-        text=labels.get("empty", "—"), x=0.5, y=0.5, xref="paper", yref="paper",
-        showarrow=False, font=dict(size=14, color="#666666"),
-    )
-    return fig
-
-
-def confusion_figure(
-    cm: np.ndarray, classes: Sequence[str], labels: dict[str, str],
-) -> go.Figure:
-    """Counts in every cell, rows = true class (class 0 at the top), columns =
-    predicted. Cells are coloured by their share of the row, so a small class's
-    mistakes show as clearly as a big one's.
-
-    labels: "title", "true", "predicted", "count", "share" (and "empty").
-    """
-    cm = np.asarray(cm, dtype=np.int64)
-    k = len(classes)
-    if k == 0 or cm.size == 0:
-        return _empty(labels["title"], labels)
-    if cm.shape != (k, k):
-        raise ValueError(f"cm of shape {cm.shape} does not match {k} classes")
-    names = [str(c) for c in classes]
-    rows = cm.sum(axis=1, keepdims=True)
-    share = np.divide(cm, rows, out=np.zeros(cm.shape), where=rows != 0)
-    custom = np.dstack([
-        np.repeat(np.array(names, dtype=object)[:, None], k, axis=1),  # true
-        np.repeat(np.array(names, dtype=object)[None, :], k, axis=0),  # predicted
-    ])
-    ticks = list(range(k))
-    fig = go.Figure(go.Heatmap(
-        z=share, x=ticks, y=ticks, text=cm.tolist(), texttemplate="%{text}",
-        textfont=dict(size=13 if k <= 5 else 11), customdata=custom,
-        colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0, xgap=1, ygap=1,
-        colorbar=dict(title=dict(text=labels["share"], side="right"), tickformat=".0%",
-                      thickness=12, len=0.8),
-        hovertemplate=f"{labels['true']}: %{{customdata[0]}}<br>"
-        f"{labels['predicted']}: %{{customdata[1]}}<br>"
-        f"{labels['count']}: %{{text}}<br>{labels['share']}: %{{z:.1%}}<extra></extra>",
-    ))
-    longest = max(len(n) for n in names)
-    _layout(fig, labels["title"], height=max(300, 150 + 40 * k + 5 * min(longest, 16)))
-    fig.update_layout(hovermode="closest", plot_bgcolor="white")
-    fig.update_xaxes(
-        title_text=labels["predicted"], tickvals=ticks, ticktext=names, showgrid=False,
-        tickangle=-40 if k * longest > 40 else 0, automargin=True,
-    )
-    fig.update_yaxes(
-        title_text=labels["true"], tickvals=ticks, ticktext=names, showgrid=False,
-        autorange="reversed", automargin=True,
-    )
-    return fig
-
-
-def report_table(report_df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """metrics.per_class_report's frame, scores rounded to 3 decimals and the
-    columns renamed with labels "class", "precision", "recall", "f1", "support"."""
-    table = report_df.copy()
-    scores = ["precision", "recall", "f1"]
-    table[scores] = table[scores].astype(float).round(3)
-    return table.rename(columns={c: labels.get(c, c) for c in table.columns})
 
 
 def _wrap(title: str, chars: int) -> str:
@@ -149,7 +72,7 @@ def image_grid_figure(
     """
     images = np.asarray(images, dtype=np.float64)
     if images.size == 0 or images.ndim != 3 or len(images) == 0:
-        return _empty(labels["title"], labels)
+        return empty_figure(labels["title"], labels)
     n, h, w = images.shape
     if len(titles) != n:
         raise ValueError(f"{n} images but {len(titles)} titles")
@@ -168,16 +91,16 @@ def image_grid_figure(
     lo, hi = _range(images, zmid)
     # Axes laid out by hand in one dict: make_subplots and update_*axes validate
     # every axis one by one and take ~1 s for 32 images, this ~0.1 s.
-    layout = _layout(go.Figure(), labels["title"], height).layout.to_plotly_json()
+    axes = apply_layout(go.Figure(), labels["title"], height).layout.to_plotly_json()
     traces, notes = [], []
     for i, image in enumerate(images):
         x0, y1 = (i % cols) * (cell_w + h_gap), 1 - (i // cols) * (cell_h + v_gap)
         x_name, y_name = ("x", "y") if i == 0 else (f"x{i + 1}", f"y{i + 1}")
-        layout["xaxis" + x_name[1:]] = dict(
+        axes["xaxis" + x_name[1:]] = dict(
             domain=[x0, x0 + cell_w], anchor=y_name, scaleanchor=y_name, visible=False,
             constrain="domain", range=[-0.5, w - 0.5],
         )
-        layout["yaxis" + y_name[1:]] = dict(  # a narrow cell keeps its image under its title
+        axes["yaxis" + y_name[1:]] = dict(  # a narrow cell keeps its image under its title
             domain=[max(0.0, y1 - cell_h), y1], anchor=x_name, visible=False,
             constrain="domain", constraintoward="top", range=[h - 0.5, -0.5],
         )
@@ -197,14 +120,14 @@ def image_grid_figure(
             zmin, zmax = _range(image[None], zmid)
             trace.update(zmin=zmin, zmax=zmax, colorscale=colorscale, showscale=False)
         traces.append(trace)
-    layout.update(hovermode="closest", margin=dict(l=10, r=10, t=top, b=10), annotations=notes)
+    axes.update(hovermode="closest", margin=dict(l=10, r=10, t=top, b=10), annotations=notes)
     if shared_scale:
-        layout["coloraxis"] = dict(
+        axes["coloraxis"] = dict(
             colorscale=colorscale, cmin=lo, cmax=hi, showscale=showscale,
             colorbar=dict(thickness=10, len=0.6, title=dict(text=labels["value"])),
         )
-    layout["title"].update(yref="container", y=1.0, yanchor="top", pad=dict(t=10))
-    fig = go.Figure(data=traces, layout=layout)
+    axes["title"].update(yref="container", y=1.0, yanchor="top", pad=dict(t=10))
+    fig = go.Figure(data=traces, layout=axes)
     return fig
 
 
@@ -214,14 +137,14 @@ def image_figure(
     """One image with square pixels, row 0 at the top (e.g. what the network sees)."""
     image = np.asarray(image, dtype=np.float64)
     if image.ndim != 2 or image.size == 0:
-        return _empty(title, {})
+        return empty_figure(title, {})
     h, w = image.shape
     lo, hi = _range(image[None], None)
     fig = go.Figure(go.Heatmap(
         z=image, zmin=lo, zmax=hi, colorscale=colorscale, showscale=False,
         hovertemplate="(%{y}, %{x}): %{z:.3f}<extra></extra>",
     ))
-    _layout(fig, title, height)
+    apply_layout(fig, title, height)
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(visible=False, range=[-0.5, w - 0.5], constrain="domain")
     fig.update_yaxes(
@@ -240,7 +163,7 @@ def probability_figure(
     """
     probs = np.asarray(probs, dtype=np.float64).ravel()
     if probs.size == 0:
-        return _empty(labels["title"], labels)
+        return empty_figure(labels["title"], labels)
     if len(classes) != probs.size:
         raise ValueError(f"{probs.size} probabilities but {len(classes)} classes")
     names = [str(c) for c in classes]
@@ -252,7 +175,7 @@ def probability_figure(
         customdata=names,
         hovertemplate=f"%{{customdata}}<br>{labels['probability']}: %{{x:.2%}}<extra></extra>",
     ))
-    _layout(fig, labels["title"], height=max(160, 70 + 24 * probs.size))
+    apply_layout(fig, labels["title"], height=max(160, 70 + 24 * probs.size))
     fig.update_layout(hovermode="closest", bargap=0.25, showlegend=False)
     fig.update_xaxes(
         title_text=labels["probability"], range=[0, 1.15], tickformat=".0%",

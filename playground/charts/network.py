@@ -34,12 +34,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from playground.charts.common import DIVERGING, FONT, _layout, _rgb
+from playground.charts.common import DIVERGING, FONT, apply_layout, hex_rgb
 
 OKABE_ITO = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000",
 )
-NEGATIVE, MIDDLE, POSITIVE = (np.array(_rgb(c), dtype=np.float32) for _, c in DIVERGING)
+NEGATIVE, MIDDLE, POSITIVE = (np.array(hex_rgb(c), dtype=np.float32) for _, c in DIVERGING)
 GRAD_FLOOR = 1e-12  # gradient norms at or below this are drawn at it on the log axis
 
 # Network drawing geometry. Canvas units are canvas pixels; a tile is R of them
@@ -395,7 +395,7 @@ def neuron_map_figure(
         hovertemplate=f"{labels['x']}=%{{x:.2f}}<br>{labels['y']}=%{{y:.2f}}<br>"
         f"{labels['value']}=%{{z:.4g}}<extra></extra>",
     ))
-    _layout(fig, title, height)
+    apply_layout(fig, title, height)
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(title_text=labels["x"], range=[-extent, extent], constrain="domain",
                      showgrid=False)
@@ -423,20 +423,22 @@ def layer_stats_figure(
                 line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], width=2),
                 hovertemplate="%{y:.4g}",
             ))
-    _layout(fig, title, height)
-    _side_legend(fig)
-    fig.update_xaxes(title_text=x_title, rangemode="tozero")
-    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
-    return fig
+    return _per_layer(fig, title, height, dict(title_text=x_title, rangemode="tozero"),
+                      dict(title_text=y_title, type="log" if log_y else "linear"))
 
 
-def _side_legend(fig: go.Figure) -> None:
-    """One entry per layer can be many: list them at the right, clear of the title."""
+def _per_layer(fig: go.Figure, title: str, height: int, x_axis: dict, y_axis: dict):
+    """The layout of a figure with a line per layer. One legend entry per
+    layer can be many: they are listed at the right, clear of the title."""
+    apply_layout(fig, title, height)
     fig.update_layout(
         legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02,
                     font=dict(size=11)),
         margin=dict(r=10),
     )
+    fig.update_xaxes(**x_axis)
+    fig.update_yaxes(**y_axis)
+    return fig
 
 
 def gradient_flow_figure(
@@ -463,7 +465,7 @@ def gradient_flow_figure(
         marker=dict(color=colours, line=dict(color="#08306B", width=0.8)),
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
     ))
-    _layout(fig, title, height)
+    apply_layout(fig, title, height)
     fig.update_layout(hovermode="closest", showlegend=False)
     fig.update_xaxes(showgrid=False, categoryorder="array", categoryarray=names)
     fig.update_yaxes(title_text=y_title, type="log", exponentformat="power")
@@ -481,15 +483,12 @@ def histogram_figure(
     fig = go.Figure()
     for i, (name, row) in enumerate(zip(layer_names, counts)):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
-        r, g, b = _rgb(colour)
+        r, g, b = hex_rgb(colour)
         y = np.concatenate([row, row[-1:]])  # with shape "hv": a step per bin
         fig.add_trace(go.Scatter(
             x=edges, y=y, name=str(name), mode="lines",
             line=dict(color=colour, width=1.8, shape="hv"),
             fill="tozeroy", fillcolor=f"rgba({r},{g},{b},0.12)", hovertemplate="%{y:.4g}",
         ))
-    _layout(fig, title, height)
-    _side_legend(fig)
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, rangemode="tozero")
-    return fig
+    return _per_layer(fig, title, height, dict(title_text=x_title),
+                      dict(title_text=y_title, rangemode="tozero"))

@@ -8,13 +8,18 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.charts.common import CLASS_COLOURS, DIVERGING, _layout
+from playground.charts.common import CLASS_COLOURS, DIVERGING, apply_layout
 
 
-def _legend_below(fig: go.Figure) -> None:
-    """Long titles take the top line: the legend goes under the axis title."""
+def _finish(fig: go.Figure, title: str, height: int, x_title: str, y_title: str) -> go.Figure:
+    """The layout and axis titles. Long titles take the top line: the legend
+    goes under the x axis title."""
+    apply_layout(fig, title, height)
     fig.update_layout(hovermode="closest", legend=dict(
         orientation="h", x=0.0, xanchor="left", y=-0.18, yanchor="top"))
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
 
 
 def projection_figure(
@@ -59,11 +64,7 @@ def projection_figure(
             customdata=np.column_stack([np.round(predicted, 4), np.round(actual, 4)]),
             hovertemplate=hover,
         ))
-    _layout(fig, labels["title"], height)
-    _legend_below(fig)
-    fig.update_xaxes(title_text=labels["x"])
-    fig.update_yaxes(title_text=labels["y"])
-    return fig
+    return _finish(fig, labels["title"], height, labels["x"], labels["y"])
 
 
 def regression_figure(actual: np.ndarray, predicted: np.ndarray, labels: dict[str, str],
@@ -82,8 +83,4 @@ def regression_figure(actual: np.ndarray, predicted: np.ndarray, labels: dict[st
                      hovertemplate=f"{labels['actual']}: %{{x:.4g}}<br>"
                      f"{labels['predicted']}: %{{y:.4g}}<extra></extra>"),
     ])
-    _layout(fig, labels["title"], height)
-    _legend_below(fig)
-    fig.update_xaxes(title_text=labels["actual"])
-    fig.update_yaxes(title_text=labels["predicted"])
-    return fig
+    return _finish(fig, labels["title"], height, labels["actual"], labels["predicted"])

@@ -12,8 +12,8 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from playground.core.fields import Note
 from playground.core.i18n import LANGUAGES
-from playground.dense.spec import Note
 from playground.ui.text import t
 
 # Sidebar groups a teacher can hide, in the order the pages draw them.

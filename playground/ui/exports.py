@@ -1,4 +1,4 @@
-"""Save, load and export: the panel both dense-network pages share.
+"""Save, load and export: the panel every task page shows.
 
 Downloads: the settings (JSON), the trained weights (safetensors), the
 training history (CSV), a standalone PyTorch script, the same model as Keras
@@ -54,89 +54,63 @@ def _current_model(worker: Worker, spec, n_in: int) -> torch.nn.Sequential:
 SettingsLoader = Callable[[str], tuple[bool, list[str]]]
 
 
-def export_panel(worker: Worker, spec, n_in: int, history: pd.DataFrame, stem: str,
-                 load_settings: SettingsLoader, prefix: str) -> None:
-    """Everything, for the pages that train a dense network of `n_in` inputs.
+def export_panel(spec, history: pd.DataFrame, stem: str, load_settings: SettingsLoader,
+                 prefix: str, worker: Worker | None = None, n_in: int = 0) -> None:
+    """Everything, for a page that trains a dense network of `n_in` inputs in
+    `worker`; without a worker (the image page, whose convolutional models the
+    weights and code exports don't cover yet) the settings and history only.
     `load_settings(text)` puts a settings file into the page's widgets and
     returns (loaded, messages about what it could not use); it raises nothing."""
-    _header(prefix)
-    epochs = max(int(history["epoch"].iloc[-1]), 10) if len(history) else 100
-    row = st.columns(3)
-    _settings_button(row[0], spec, stem, prefix)
-    row[1].download_button(
-        t("exp.weights"), lambda: weights_bytes(_current_model(worker, spec, n_in), spec),
-        f"{stem}-weights.safetensors", "application/octet-stream", key=prefix + "dl.weights",
-        icon=":material/neurology:", on_click="ignore", width="stretch",
-        help=t("exp.help.weights"))
-    _history_button(row[2], history, stem, prefix)
-    script_name, keras_name = f"{stem}_pytorch.py", f"{stem}_keras.py"
-    script = pytorch_script(spec, n_in, epochs=epochs, filename=script_name)
-    keras = keras_code(spec, n_in, epochs=epochs, filename=keras_name)
-    row = st.columns(3)
-    row[0].download_button(
-        t("exp.pytorch"), script, script_name, "text/x-python",
-        key=prefix + "dl.pytorch", icon=":material/code:", on_click="ignore", width="stretch",
-        help=t("exp.help.pytorch"))
-    row[1].download_button(
-        t("exp.keras"), keras, keras_name, "text/x-python", key=prefix + "dl.keras",
-        icon=":material/code:", on_click="ignore", width="stretch", help=t("exp.help.keras"))
-    available = onnx_available()
-    row[2].download_button(
-        t("exp.onnx"), (lambda: onnx_bytes(_current_model(worker, spec, n_in), n_in))
-        if available else b"", f"{stem}.onnx", "application/octet-stream",
-        key=prefix + "dl.onnx", icon=":material/account_tree:", on_click="ignore",
-        width="stretch", disabled=not available,
-        help=t("exp.help.onnx") if available else t("exp.help.onnx_missing"))
-
-    left, right = st.columns(2)
-    _settings_uploader(left, prefix, load_settings)
-    right.file_uploader(
-        t("exp.load_weights"), type=["safetensors"], key=prefix + "up.weights",
-        on_change=_weights_uploaded, args=(prefix, worker, spec, n_in),
-        help=t("exp.help.load_weights"))
-
-    with st.expander(t("exp.show_code"), icon=":material/code_blocks:"):
-        torch_tab, keras_tab = st.tabs([t("exp.tab.pytorch"), t("exp.tab.keras")])
-        torch_tab.code(script, language="python")
-        keras_tab.code(keras, language="python")
-
-
-def settings_panel(spec, history: pd.DataFrame, stem: str, load_settings: SettingsLoader,
-                   prefix: str) -> None:
-    """Settings and history only: for the image page, whose convolutional
-    models the weights and code exports don't cover yet."""
-    _header(prefix, t("exp.title_settings"))
-    left, right = st.columns(2)
-    _settings_button(left, spec, stem, prefix)
-    _history_button(right, history, stem, prefix)
-    _settings_uploader(st, prefix, load_settings)
-
-
-def _header(prefix: str, title: str | None = None) -> None:
-    st.subheader(title or t("exp.title"), divider="gray", anchor=False)
+    st.subheader(t("exp.title") if worker else t("exp.title_settings"), divider="gray",
+                 anchor=False)
     for kind, text in st.session_state.get(prefix + MESSAGES, []):
         (st.success if kind == "ok" else st.warning if kind == "warn" else st.error)(text)
 
+    def download(box, name: str, label: str, data, file_name: str, mime: str, icon: str,
+                 help_text: str, **kwargs) -> None:
+        box.download_button(label, data, file_name, mime, key=f"{prefix}dl.{name}", icon=icon,
+                            on_click="ignore", width="stretch", help=help_text, **kwargs)
 
-def _settings_button(where, spec, stem: str, prefix: str) -> None:
-    where.download_button(
-        t("exp.settings"), settings_json(spec), f"{stem}-settings.json", "application/json",
-        key=prefix + "dl.settings", icon=":material/settings:", on_click="ignore",
-        width="stretch", help=t("exp.help.settings"))
-
-
-def _history_button(where, history: pd.DataFrame, stem: str, prefix: str) -> None:
-    where.download_button(
-        t("exp.history"), history_csv(history), f"{stem}-history.csv", "text/csv",
-        key=prefix + "dl.history", icon=":material/show_chart:", on_click="ignore",
-        width="stretch", help=t("exp.help.history"))
-
-
-def _settings_uploader(where, prefix: str, load_settings: SettingsLoader) -> None:
-    where.file_uploader(
+    row = st.columns(3 if worker else 2)
+    download(row[0], "settings", t("exp.settings"), settings_json(spec), f"{stem}-settings.json",
+             "application/json", ":material/settings:", t("exp.help.settings"))
+    download(row[-1], "history", t("exp.history"), history_csv(history), f"{stem}-history.csv",
+             "text/csv", ":material/show_chart:", t("exp.help.history"))
+    if worker is not None:
+        download(row[1], "weights", t("exp.weights"),
+                 lambda: weights_bytes(_current_model(worker, spec, n_in), spec),
+                 f"{stem}-weights.safetensors", "application/octet-stream",
+                 ":material/neurology:", t("exp.help.weights"))
+        epochs = max(int(history["epoch"].iloc[-1]), 10) if len(history) else 100
+        script_name, keras_name = f"{stem}_pytorch.py", f"{stem}_keras.py"
+        script = pytorch_script(spec, n_in, epochs=epochs, filename=script_name)
+        keras = keras_code(spec, n_in, epochs=epochs, filename=keras_name)
+        row = st.columns(3)
+        download(row[0], "pytorch", t("exp.pytorch"), script, script_name, "text/x-python",
+                 ":material/code:", t("exp.help.pytorch"))
+        download(row[1], "keras", t("exp.keras"), keras, keras_name, "text/x-python",
+                 ":material/code:", t("exp.help.keras"))
+        available = onnx_available()
+        download(row[2], "onnx", t("exp.onnx"),
+                 (lambda: onnx_bytes(_current_model(worker, spec, n_in), n_in))
+                 if available else b"", f"{stem}.onnx", "application/octet-stream",
+                 ":material/account_tree:",
+                 t("exp.help.onnx") if available else t("exp.help.onnx_missing"),
+                 disabled=not available)
+    uploads, right = st.columns(2) if worker is not None else (st, None)
+    uploads.file_uploader(
         t("exp.load_settings"), type=["json"], key=prefix + "up.settings",
         on_change=_settings_uploaded, args=(prefix, load_settings),
         help=t("exp.help.load_settings"))
+    if worker is not None:
+        right.file_uploader(
+            t("exp.load_weights"), type=["safetensors"], key=prefix + "up.weights",
+            on_change=_weights_uploaded, args=(prefix, worker, spec, n_in),
+            help=t("exp.help.load_weights"))
+        with st.expander(t("exp.show_code"), icon=":material/code_blocks:"):
+            torch_tab, keras_tab = st.tabs([t("exp.tab.pytorch"), t("exp.tab.keras")])
+            torch_tab.code(script, language="python")
+            keras_tab.code(keras, language="python")
 
 
 def _settings_uploaded(prefix: str, load_settings: SettingsLoader) -> None:

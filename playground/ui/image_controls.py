@@ -13,89 +13,78 @@ import itertools
 import streamlit as st
 
 from playground.core import catalog
+from playground.images.layers import (
+    LAYER_FIELDS,
+    LAYER_LIMITS,
+    MAX_IMAGE_LAYERS,
+    PADDINGS,
+    POOL_KINDS,
+    POOL_LIMITS,
+)
 from playground.images.presets import PRESETS, apply_preset
 from playground.images.spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment, ImageLayer
+from playground.images.worker import ImageWorker
+from playground.ui.page import Task
 from playground.ui.text import t
+from playground.ui.widgets import Widgets
 
 STACK_KEY = "img.stack"  # list of layer ids, in order
 LR_CHOICES = (0.00001, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024)
 DECAY_CHOICES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
-LAYER_FIELDS = {
-    "dense": ("units", "activation"),
-    "conv": ("filters", "kernel", "stride", "padding", "activation"),
-    "maxpool": ("kernel", "stride"),
-    "avgpool": ("kernel", "stride"),
-    "dropout": ("rate",),
-    "flatten": (),
-    "batchnorm": (),
-}
+MAX_STRIDE = 4  # a pool's stride may be larger in a link or a file, not in the widget
+W = Widgets(ImageExperiment, "img.w.")
 _ids = itertools.count(1)
 
 
-def key(name: str) -> str:
-    return f"img.w.{name}"
+def _layer(layer_id: int) -> Widgets:
+    """One layer's widgets, keyed "img.l.<id>.<field>"."""
+    return Widgets(ImageLayer, f"img.l.{layer_id}.")
 
 
-def _layer_key(layer_id: int, name: str) -> str:
-    return f"img.l.{layer_id}.{name}"
+def _put_layer(layer_id: int, layer: ImageLayer) -> None:
+    _layer(layer_id).put({name: getattr(layer, name) for name in (
+        "kind", "units", "filters", "kernel", "stride", "padding", "activation", "rate")})
 
 
 def load(spec: ImageExperiment) -> None:
     """Seed every widget from `spec`; call before the widgets are drawn."""
-    for name, value in spec.to_dict().items():
-        if name != "layers":
-            st.session_state[key(name)] = value
+    W.put({name: value for name, value in spec.to_dict().items() if name != "layers"})
     ids = []
     for layer in spec.layers:
         ids.append(next(_ids))
-        _seed_layer(ids[-1], layer, force=True)
+        _put_layer(ids[-1], layer)
     st.session_state[STACK_KEY] = ids
 
 
-def _seed(name: str, value) -> None:
-    if key(name) not in st.session_state:
-        st.session_state[key(name)] = value
-
-
-def _seed_layer(layer_id: int, layer: ImageLayer, force: bool = False) -> None:
-    for name in ("kind", "units", "filters", "kernel", "stride", "padding", "activation", "rate"):
-        k = _layer_key(layer_id, name)
-        if force or k not in st.session_state:
-            st.session_state[k] = getattr(layer, name)
+IMAGES = Task("images", ImageExperiment, ImageWorker, "img.spec", load,
+              notes_key="img.link_notes")
 
 
 # ---- data ----------------------------------------------------------------------
 def data_ui(spec: ImageExperiment) -> dict:
-    for name in ("dataset", "subset", "val_ratio", "test_ratio", "normalize", "seed"):
-        _seed(name, getattr(spec, name))
-    dataset = st.selectbox(t("img.field.dataset"), tuple(DATASET_SIZES), key=key("dataset"),
-                           format_func=lambda d: t(f"img.dataset.{d}"),
-                           help=t("img.help.dataset"))
+    W.seed(spec, "dataset", "subset", "val_ratio", "test_ratio", "normalize", "seed")
+    dataset = W(st.selectbox, "dataset", t("img.field.dataset"),
+                format_func=lambda d: t(f"img.dataset.{d}"), help=t("img.help.dataset"))
     size = DATASET_SIZES[dataset]
-    low = min(500, size)
-    if st.session_state[key("subset")] > size:
-        st.session_state[key("subset")] = size
-    subset = st.slider(t("img.field.subset"), low, size, step=100 if size > 5000 else 1,
-                       key=key("subset"), help=t("img.help.subset", size=f"{size:,}"))
+    if W["subset"] > size:
+        W["subset"] = size
+    subset = W(st.slider, "subset", t("img.field.subset"), min(500, size), size,
+               step=100 if size > 5000 else 1, help=t("img.help.subset", size=f"{size:,}"))
     if subset == size and spec.subset > size:
         subset = spec.subset  # "all of them" here, and the same number on a larger set
     left, right = st.columns(2)
-    val_ratio = left.slider(t("img.field.val_ratio"), 0.05, 0.3, step=0.05,
-                            key=key("val_ratio"))
-    test_ratio = right.slider(t("img.field.test_ratio"), 0.1, 0.3, step=0.05,
-                              key=key("test_ratio"))
-    normalize = st.toggle(t("img.field.normalize"), key=key("normalize"),
-                          help=t("img.help.normalize"))
-    seed = st.number_input(t("field.seed"), 0, 2**31 - 1, key=key("seed"))
+    val_ratio = W(left.slider, "val_ratio", t("img.field.val_ratio"), step=0.05)
+    test_ratio = W(right.slider, "test_ratio", t("img.field.test_ratio"), step=0.05)
+    normalize = W(st.toggle, "normalize", t("img.field.normalize"), help=t("img.help.normalize"))
+    seed = W(st.number_input, "seed", t("field.seed"))
     return {"dataset": dataset, "subset": subset, "val_ratio": val_ratio,
             "test_ratio": test_ratio, "normalize": normalize, "seed": seed}
 
 
 # ---- model ---------------------------------------------------------------------
 def _load_preset() -> None:
-    name = st.session_state[key("preset_choice")]
-    load(apply_preset(st.session_state["img.spec"], name))
+    load(apply_preset(st.session_state[IMAGES.spec_key], W["preset_choice"]))
 
 
 def _move(index: int, offset: int) -> None:
@@ -110,15 +99,15 @@ def _remove(index: int) -> None:
 
 
 def _add() -> None:
-    kind = st.session_state[key("add_kind")]
+    kind = W["add_kind"]
     layer_id = next(_ids)
-    _seed_layer(layer_id, ImageLayer(kind=kind), force=True)
+    _put_layer(layer_id, ImageLayer(kind=kind))
     st.session_state[STACK_KEY].append(layer_id)
 
 
 def model_ui(spec: ImageExperiment) -> dict:
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.selectbox(t("img.field.preset"), tuple(PRESETS), key=key("preset_choice"),
+    left.selectbox(t("img.field.preset"), tuple(PRESETS), key=W.key("preset_choice"),
                    format_func=lambda p: t(f"img.preset.{p}"), help=t("img.help.preset"))
     right.button(t("img.button.load_preset"), on_click=_load_preset, key="img.load_preset",
                  width="stretch")
@@ -131,19 +120,19 @@ def model_ui(spec: ImageExperiment) -> dict:
     if not ids:
         st.caption(t("img.no_layers"))
     add, button = st.columns([3, 2], vertical_alignment="bottom")
-    add.selectbox(t("img.field.add_kind"), LAYER_KINDS, key=key("add_kind"),
+    add.selectbox(t("img.field.add_kind"), LAYER_KINDS, key=W.key("add_kind"),
                   format_func=lambda k: t(f"img.kind.{k}"))
     button.button(t("img.button.add"), on_click=_add, icon=":material/add:", key="img.add",
-                  width="stretch", disabled=len(ids) >= 12)
+                  width="stretch", disabled=len(ids) >= MAX_IMAGE_LAYERS)
     return {"layers": layers}
 
 
 def _layer_ui(index: int, layer_id: int, count: int) -> dict:
-    k = lambda name: _layer_key(layer_id, name)  # noqa: E731 - a short local key maker
+    w = _layer(layer_id)
     with st.container(border=True, key=f"img.layer.{layer_id}"):
         head, up, down, remove = st.columns([5, 1, 1, 1], vertical_alignment="bottom", gap="small")
-        kind = head.selectbox(t("img.field.layer", i=index + 1), LAYER_KINDS, key=k("kind"),
-                              format_func=lambda v: t(f"img.kind.{v}"))
+        kind = w(head.selectbox, "kind", t("img.field.layer", i=index + 1), LAYER_KINDS,
+                 format_func=lambda v: t(f"img.kind.{v}"))
         up.button("", icon=":material/arrow_upward:", key=f"img.up.{layer_id}",
                   on_click=_move, args=(index, -1), disabled=index == 0, help=t("img.help.up"))
         down.button("", icon=":material/arrow_downward:", key=f"img.down.{layer_id}",
@@ -165,59 +154,48 @@ def _layer_ui(index: int, layer_id: int, count: int) -> dict:
                 cols = st.columns(max(len(group), 2) if width == 2 else len(group))
                 boxes.update(zip(group, cols))
         for name in names:
-            box = boxes[name]
-            label = t(f"img.param.{name}")
-            if name in ("units", "filters"):
-                values[name] = box.number_input(label, 1, 1024 if name == "units" else 256,
-                                                key=k(name))
-            elif name == "kernel":
-                values[name] = box.number_input(label, 1, 11 if kind == "conv" else 8,
-                                                key=k(name))
-            elif name == "stride":
-                values[name] = box.number_input(label, 0 if kind != "conv" else 1, 4,
-                                                key=k(name), help=t(f"img.help.stride_{kind}")
-                                                if kind != "conv" else None)
-            elif name == "padding":
-                values[name] = box.selectbox(label, ("valid", "same"), key=k(name),
-                                             format_func=lambda v: t(f"img.padding.{v}"))
+            box, label = boxes[name], t(f"img.param.{name}")
+            if name == "padding":
+                values[name] = w(box.selectbox, name, label, PADDINGS,
+                                 format_func=lambda v: t(f"img.padding.{v}"))
             elif name == "activation":
-                values[name] = box.selectbox(label, tuple(catalog.ACTIVATIONS), key=k(name),
-                                             format_func=lambda a: t(f"activation.{a}"))
-            elif name == "rate":
-                values[name] = box.slider(label, 0.0, 0.9, step=0.05, key=k(name))
+                values[name] = w(box.selectbox, name, label, tuple(catalog.ACTIVATIONS),
+                                 format_func=lambda a: t(f"activation.{a}"))
+            else:
+                lo, hi = (POOL_LIMITS if kind in POOL_KINDS else LAYER_LIMITS)[name]
+                pool_stride = name == "stride" and kind in POOL_KINDS
+                values[name] = w(box.slider if name == "rate" else box.number_input, name, label,
+                                 lo, min(hi, MAX_STRIDE) if name == "stride" else hi,
+                                 step=0.05 if name == "rate" else None,
+                                 help=t(f"img.help.stride_{kind}") if pool_stride else None)
         return values
 
 
 # ---- training ------------------------------------------------------------------
 def training_ui(spec: ImageExperiment, cuda: bool) -> dict:
-    for name in ("optimizer", "lr", "batch_size", "weight_decay", "max_epochs",
-                 "early_stopping", "patience", "augment", "mixed_precision"):
-        _seed(name, getattr(spec, name))
-    optimizer = st.selectbox(t("field.optimizer"), catalog.OPTIMIZERS, key=key("optimizer"),
-                             format_func=lambda n: t(f"optimizer.{n}"), help=t("help.optimizer"))
-    lr_choices = sorted(set(LR_CHOICES) | {st.session_state[key("lr")]})
-    lr = st.select_slider(t("field.lr"), lr_choices, key=key("lr"),
-                          format_func=lambda v: f"{v:g}", help=t("help.lr"))
-    batches = sorted(set(BATCH_CHOICES) | {st.session_state[key("batch_size")]})
-    batch_size = st.select_slider(t("field.batch_size"), batches, key=key("batch_size"),
-                                  help=t("help.batch_size"))
-    decays = sorted(set(DECAY_CHOICES) | {st.session_state[key("weight_decay")]})
-    weight_decay = st.select_slider(t("img.field.weight_decay"), decays, key=key("weight_decay"),
-                                    format_func=lambda v: f"{v:g}",
-                                    help=t("img.help.weight_decay"))
-    max_epochs = st.number_input(t("img.field.max_epochs"), 1, 200, key=key("max_epochs"))
-    early = st.toggle(t("img.field.early_stopping"), key=key("early_stopping"),
-                      help=t("img.help.early_stopping"))
-    patience = st.number_input(t("img.field.patience"), 1, 20, key=key("patience"),
-                               disabled=not early, help=t("img.help.patience"))
-    augment = st.toggle(t("img.field.augment"), key=key("augment"), help=t("img.help.augment"))
+    W.seed(spec, "optimizer", "lr", "batch_size", "weight_decay", "max_epochs", "early_stopping",
+           "patience", "augment", "mixed_precision")
     if not cuda:
-        st.session_state[key("mixed_precision")] = False
-    mixed = st.toggle(t("img.field.mixed_precision"), key=key("mixed_precision"),
-                      disabled=not cuda, help=t("img.help.mixed_precision"))
-    return {"optimizer": optimizer, "lr": lr, "batch_size": batch_size,
-            "weight_decay": weight_decay, "max_epochs": max_epochs, "early_stopping": early,
-            "patience": patience, "augment": augment, "mixed_precision": mixed}
+        W["mixed_precision"] = False
+    return {  # in the order drawn
+        "optimizer": W(st.selectbox, "optimizer", t("field.optimizer"),
+                       format_func=lambda n: t(f"optimizer.{n}"), help=t("help.optimizer")),
+        "lr": W(st.select_slider, "lr", t("field.lr"), W.steps("lr", LR_CHOICES),
+                format_func=lambda v: f"{v:g}", help=t("help.lr")),
+        "batch_size": W(st.select_slider, "batch_size", t("field.batch_size"),
+                        W.steps("batch_size", BATCH_CHOICES), help=t("help.batch_size")),
+        "weight_decay": W(st.select_slider, "weight_decay", t("img.field.weight_decay"),
+                          W.steps("weight_decay", DECAY_CHOICES),
+                          format_func=lambda v: f"{v:g}", help=t("img.help.weight_decay")),
+        "max_epochs": W(st.number_input, "max_epochs", t("img.field.max_epochs")),
+        "early_stopping": (early := W(st.toggle, "early_stopping", t("img.field.early_stopping"),
+                                      help=t("img.help.early_stopping"))),
+        "patience": W(st.number_input, "patience", t("img.field.patience"), disabled=not early,
+                      help=t("img.help.patience")),
+        "augment": W(st.toggle, "augment", t("img.field.augment"), help=t("img.help.augment")),
+        "mixed_precision": W(st.toggle, "mixed_precision", t("img.field.mixed_precision"),
+                             disabled=not cuda, help=t("img.help.mixed_precision")),
+    }
 
 
 def problem_text(problem) -> str:

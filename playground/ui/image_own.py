@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from playground.charts.common import images as image_charts
+from playground.charts import images as image_charts
 from playground.data.handwriting import load_upload, prepare_digit
 from playground.images.worker import ImageWorker
 from playground.ui.text import t

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.charts.common import network as network_charts
+from playground.charts import network as network_charts
 from playground.dense.worker import Snapshot, Worker
 from playground.ui.text import t, template
 

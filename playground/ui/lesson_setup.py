@@ -10,23 +10,16 @@ from playground.lessons import Lesson, spec_for
 from playground.ui import controls, image_controls, table_data
 from playground.ui.shell import PAGES_DIR
 
-PAGE_FILES = {"playground": "playground.py", "images": "images.py", "tables": "tables.py"}
+TASKS = {"playground": controls.PLAYGROUND, "images": image_controls.IMAGES,
+         "tables": table_data.TABLES}
 
 
 def open_setup(lesson: Lesson, variant: str | None = None) -> None:
     """Load the setup and go to its page (does not return)."""
     spec = spec_for(lesson, variant)
-    if lesson.page == "playground":
-        st.session_state["spec"] = spec
-        controls.load(spec)
-    elif lesson.page == "images":
-        st.session_state["img.spec"] = spec
-        image_controls.load(spec)
-    else:  # a table: the example first, then the columns and the network
-        st.session_state[table_data.KEY("example")] = lesson.example
-        st.session_state[table_data.KEY("origin")] = None  # read it on arrival
-        st.session_state[table_data.KEY("spec")] = spec
-        controls.load(spec, table_data.PREFIX)
-        for name in table_data.COLUMN_WIDGETS:  # seeded again from the spec
-            st.session_state.pop(table_data.KEY(name), None)
-    st.switch_page(PAGES_DIR / PAGE_FILES[lesson.page])
+    task = TASKS[lesson.page]
+    if lesson.page == "tables":
+        table_data.choose_example(lesson.example)  # read on arrival, before the columns
+    st.session_state[task.spec_key] = spec
+    task.load(spec)
+    st.switch_page(PAGES_DIR / f"{lesson.page}.py")

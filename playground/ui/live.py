@@ -1,21 +1,27 @@
-"""The live part of the page: the control bar and a fragment that polls the
-worker's latest snapshot and draws it. The fragment never trains and never
-touches the model; it only reads snapshots.
+"""The live part every task page shares: the control bar, and a fragment that
+polls the worker's latest snapshot and hands it to the page's `draw`; the
+metric row, the status messages, the curves and a classifier's evaluation
+that the pages draw from it. Nothing here trains or touches the model; it
+only reads snapshots.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 import streamlit as st
 
-from playground.charts.common import common as charts
-from playground.dense.worker import Snapshot, Worker
-from playground.ui import inside
+from playground.charts import common as charts
+from playground.charts.boundary import boundary_figure
+from playground.core import metrics
+from playground.core.worker import BaseWorker as Worker
 from playground.ui.text import t
 
 POLL_SECONDS = 0.5  # how often a running session redraws
 STOPPED = ("diverged", "error", "finished")  # states in which Play and Step do nothing
+CONFIG = {"displaylogo": False}
 
 
 def _after(worker: Worker, command: str) -> None:
@@ -41,19 +47,19 @@ def control_bar(worker: Worker, status: str) -> None:
                  on_click=_after, args=(worker, "reset"), width="stretch", help=t("help.reset"))
 
 
-def live_view(worker: Worker, running: bool, views: set[str]) -> None:
+def show(worker: Worker, draw: Callable) -> None:
+    """The control bar, then `draw(snapshot, worker)` in a fragment that
+    redraws every POLL_SECONDS while training runs."""
+    status = worker.snapshot().status
+    control_bar(worker, status)
+    running = status == "running"
+
     @st.fragment(run_every=POLL_SECONDS if running else None)
     def _live() -> None:
         snap = worker.snapshot()
         if (snap.status == "running") != running:
             st.rerun()  # training paused itself (or started): switch polling, redraw buttons
-        draw(snap)
-        if "network" in views:
-            st.subheader(t("inside.network_title"), divider="gray")
-            inside.draw_network(snap, worker)
-        if "stats" in views:
-            st.subheader(t("inside.stats_title"), divider="gray")
-            inside.draw_stats(snap)
+        draw(snap, worker)
 
     _live()
 
@@ -67,55 +73,29 @@ def fmt(value) -> str:
     return f"{value:.4f}" if abs(value) >= 0.001 else f"{value:.2e}"
 
 
-def metric_row(snap: Snapshot, score: tuple[str, str, str | None] | None) -> None:
-    """Epoch, both losses, an optional score (label, value, help), speed and
-    device, then why training stopped itself, if it did."""
+def metric_row(cells: list[tuple[str, str, str | None]]) -> None:
+    """One metric per (label, value, help), side by side."""
+    for box, (label, value, help_text) in zip(st.columns(len(cells)), cells):
+        box.metric(label, value, help=help_text)
+
+
+def dense_metrics(snap, score: tuple[str, str, str | None] | None = None) -> None:
+    """Epoch, both losses, a score (label, value, help; a classifier's test
+    accuracy by default), speed and device, then why training stopped
+    itself, if it did."""
     last = snap.frame().iloc[-1]
-    cols = st.columns(5 if score is None else 6)
-    cols[0].metric(t("metric.epoch"), f"{snap.epoch:,}")
-    cols[1].metric(t("metric.train_loss"), fmt(last["train_loss"]))
-    cols[2].metric(t("metric.test_loss"), fmt(last["test_loss"]))
-    if score is not None:
-        label, value, help_text = score
-        cols[3].metric(label, value, help=help_text)
+    if score is None and snap.spec.problem != "regression":
+        score = t("metric.test_acc"), f"{last['test_acc']:.1%}", None
     speed = f"{snap.steps_per_sec:,.0f}" if snap.status == "running" else "–"
-    cols[-2].metric(t("metric.speed"), speed)
-    cols[-1].metric(t("metric.device"), snap.device)
+    metric_row([(t("metric.epoch"), f"{snap.epoch:,}", None),
+                (t("metric.train_loss"), fmt(last["train_loss"]), None),
+                (t("metric.test_loss"), fmt(last["test_loss"]), None),
+                *([score] if score else []),
+                (t("metric.speed"), speed, None), (t("metric.device"), snap.device, None)])
     show_status(snap)
 
 
-def accuracy_score(snap: Snapshot) -> tuple[str, str, None]:
-    """The latest test accuracy, as metric_row shows it."""
-    return t("metric.test_acc"), f"{snap.frame().iloc[-1]['test_acc']:.1%}", None
-
-
-def draw(snap: Snapshot) -> None:
-    frame = snap.frame()
-    classification = snap.spec.problem != "regression"
-    metric_row(snap, accuracy_score(snap) if classification else None)
-
-    neuron = inside.selected_map(snap)
-    if neuron is None:
-        left, right = st.columns([5, 4])
-    else:
-        left, middle, right = st.columns([5, 4, 4])
-        middle.plotly_chart(neuron, key="chart.neuron", config={"displaylogo": False})
-    with left:
-        st.plotly_chart(_boundary(snap), key="chart.boundary", config={"displaylogo": False})
-    with right:
-        axis = t("chart.epoch")
-        st.plotly_chart(charts.curves_figure(
-            frame, {"train_loss": t("chart.train"), "test_loss": t("chart.test")},
-            t("chart.loss_title"), t("chart.loss"), axis), key="chart.loss",
-            config={"displaylogo": False})
-        if classification:
-            st.plotly_chart(charts.curves_figure(
-                frame, {"train_acc": t("chart.train"), "test_acc": t("chart.test")},
-                t("chart.acc_title"), t("chart.accuracy"), axis, y_range=(0, 1.02)),
-                key="chart.acc", config={"displaylogo": False})
-
-
-def show_status(snap: Snapshot) -> None:
+def show_status(snap) -> None:
     """Why training stopped itself, if it did, and what to do about it."""
     if snap.status == "diverged":
         st.error(t("status.diverged", reason=t(f"status.reason.{snap.message}"),
@@ -125,14 +105,47 @@ def show_status(snap: Snapshot) -> None:
         st.error(t("status.error"), icon=":material/error:")
 
 
-def _boundary(snap: Snapshot):
-    data, spec = snap.data, snap.spec
+def curves(frame, boxes: tuple, prefix: str, held_out: str = "test",
+           name: str | None = None, accuracy: bool = True) -> None:
+    """Loss, then (for a classifier) accuracy, of training and of the
+    `held_out` part (legend `name`) per epoch, in boxes[0] and boxes[1]."""
+    axis, train, name = t("chart.epoch"), t("chart.train"), name or t("chart.test")
+    boxes[0].plotly_chart(charts.curves_figure(
+        frame, {"train_loss": train, f"{held_out}_loss": name},
+        t("chart.loss_title"), t("chart.loss"), axis), key=f"{prefix}chart.loss", config=CONFIG)
+    if accuracy:
+        boxes[1].plotly_chart(charts.curves_figure(
+            frame, {"train_acc": train, f"{held_out}_acc": name},
+            t("chart.acc_title"), t("chart.accuracy"), axis, y_range=(0, 1.02)),
+            key=f"{prefix}chart.acc", config=CONFIG)
+
+
+def boundary(snap, x: str, y: str, test: bool, discretize: bool):
+    """The model's output over the plane of two inputs (axis titles x, y)
+    with the training points on top, and the test points if `test`."""
+    data, problem = snap.data, snap.spec.problem
     points = [(data.x_train, data.y_train, "train")]
-    if spec.show_test:
+    if test:
         points.append((data.x_test, data.y_test, "test"))
     labels = {
-        "title": t(f"chart.boundary_title.{spec.problem}"), "x": "x1", "y": "x2",
+        "title": t(f"chart.boundary_title.{problem}"), "x": x, "y": y,
         "value": t("chart.value"), "class": t("chart.class"),
         "train": t("chart.train"), "test": t("chart.test"),
     }
-    return charts.boundary_figure(snap.grid, points, spec.problem, spec.discretize, labels)
+    return boundary_figure(snap.grid, points, problem, discretize, labels)
+
+
+def class_report(cm: np.ndarray, classes: list[str], prefix: str, title: str, support: str,
+                 hint: str, decimals: int | None = None) -> None:
+    """A classifier's test set: the confusion matrix beside the per-class
+    report (scores rounded to `decimals`, if given) and its hint."""
+    left, right = st.columns(2)
+    left.plotly_chart(charts.confusion_figure(cm, classes, {
+        "title": title, "true": t("img.chart.true"), "predicted": t("img.chart.predicted"),
+        "count": t("img.chart.count"), "share": t("img.chart.share")}),
+        key=f"{prefix}chart.confusion", config=CONFIG)
+    labels = {c: t(f"img.report.{c}") for c in ("class", "precision", "recall", "f1")}
+    table = charts.report_table(metrics.per_class_report(cm, classes),
+                                {**labels, "support": support}, decimals)
+    right.dataframe(table, hide_index=True, key=f"{prefix}report", width="stretch")
+    right.caption(hint)

@@ -5,8 +5,9 @@ Why a page may start on its own: with a `pages/` folder beside app.py,
 Streamlit's first answer to a deep link such as /tables, right after the
 server starts, can run pages/tables.py as the main script, without app.py
 (its older multipage mode: narrow layout, file names as navigation). Each
-page calls `ensure()` first; outside app.py's navigation it runs the app
-instead, and the navigation then runs the page as usual.
+page calls `ensure()` first (a task page through page.start); outside
+app.py's navigation it runs the app instead, and the navigation then runs
+the page as usual.
 """
 
 from __future__ import annotations

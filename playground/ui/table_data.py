@@ -2,8 +2,8 @@
 and how to read them, and the prepared data they give.
 
 A file that can't be read becomes a message, and the table in use before it
-stays: the session keeps the last good Table under KEY("table") and the
-error of the last upload under KEY("error"). Nothing here trains.
+stays: the session keeps the last good Table under W["table"] and the
+error of the last upload under W["error"]. Nothing here trains.
 """
 
 from __future__ import annotations
@@ -26,15 +26,27 @@ from playground.data.table import (
     usable_features,
 )
 from playground.data.table_examples import EXAMPLES, example_csv
-from playground.dense.table_spec import MISSING, TASKS, TableExperiment
+from playground.dense.table_spec import TableExperiment
+from playground.dense.worker import TableWorker
+from playground.ui import controls
+from playground.ui.page import Task
 from playground.ui.text import t
+from playground.ui.widgets import Widgets
 
-PREFIX = "t."
 COLUMN_WIDGETS = ("target", "features", "task")
+W = Widgets(TableExperiment, "t.")  # the page's widgets and state: "t.<name>"
 
 
-def KEY(name: str) -> str:  # noqa: N802 - reads as a constant's name at the call sites
-    return f"{PREFIX}{name}"
+def load(spec: TableExperiment) -> None:
+    """Put `spec` into the widgets; its columns are seeded again from the
+    spec once a table is read."""
+    controls.load(spec, W)
+    for name in COLUMN_WIDGETS:
+        W.pop(name)
+
+
+# The worker trains a TableJob: the spec and the data prepared for it.
+TABLES = Task("tables", TableExperiment, TableWorker, W.key("spec"), load)
 
 
 def _readable(detail: dict) -> dict:
@@ -54,20 +66,18 @@ def note_text(code: str, detail: dict) -> str:
     return t(f"tbl.note.{code}", **_readable(detail))
 
 
-def _forget_columns() -> None:
-    """A new table: its columns are chosen afresh."""
-    for name in COLUMN_WIDGETS:
-        st.session_state.pop(KEY(name), None)
-
-
 def _use(table: Table, origin: str) -> None:
-    st.session_state[KEY("table")] = table
-    st.session_state[KEY("origin")] = origin
-    _forget_columns()
+    """A new table: its columns are chosen afresh."""
+    W.put({"table": table, "origin": origin})
+    for name in COLUMN_WIDGETS:
+        W.pop(name)
 
 
-def _example_chosen() -> None:
-    st.session_state[KEY("origin")] = None  # load the chosen example on this run
+def choose_example(name: str | None = None) -> None:
+    """Read the example `name` (or the one chosen) on the next run."""
+    if name is not None:
+        W["example"] = name
+    W["origin"] = None
 
 
 def source_ui() -> tuple[Table, tuple[str, dict, str] | None]:
@@ -78,62 +88,61 @@ def source_ui() -> tuple[Table, tuple[str, dict, str] | None]:
     removing an upload (or the moment between two uploads, when the box is
     empty) keeps the table in use and what was trained on it."""
     upload = st.file_uploader(
-        t("tbl.upload"), type=["csv", "tsv", "txt"], key=KEY("upload"),
+        t("tbl.upload"), type=["csv", "tsv", "txt"], key=W.key("upload"),
         help=t("tbl.help.upload", rows=f"{MAX_ROWS:,}", columns=MAX_COLUMNS,
                mb=MAX_BYTES // 2**20),
     )
-    example = st.selectbox(t("tbl.example"), EXAMPLES, key=KEY("example"),
+    example = st.selectbox(t("tbl.example"), EXAMPLES, key=W.key("example"),
                            format_func=lambda n: t(f"tbl.example.{n}"),
-                           help=t("tbl.help.example"), on_change=_example_chosen)
-    if upload is not None and st.session_state.get(KEY("tried")) != upload.file_id:
-        st.session_state[KEY("tried")] = upload.file_id  # read each upload once
+                           help=t("tbl.help.example"), on_change=choose_example)
+    if upload is not None and W.get("tried") != upload.file_id:
+        W["tried"] = upload.file_id  # read each upload once
         try:
             _use(read_table(upload.getvalue(), upload.name), f"upload:{upload.file_id}")
-            st.session_state[KEY("error")] = None
+            W["error"] = None
         except TableError as exc:
-            st.session_state[KEY("error")] = (exc.code, exc.detail, upload.name)
-    if st.session_state.get(KEY("origin")) is None:
+            W["error"] = (exc.code, exc.detail, upload.name)
+    if W.get("origin") is None:
         _use(read_table(example_csv(example), f"{example}.csv"), f"example:{example}")
-        st.session_state[KEY("error")] = None
-    return st.session_state[KEY("table")], st.session_state.get(KEY("error"))
+        W["error"] = None
+    return W["table"], W.get("error")
 
 
-def _seed(name: str, value) -> None:
-    if KEY(name) not in st.session_state:
-        st.session_state[KEY(name)] = value
+def data_ui(spec: TableExperiment) -> tuple[Table, tuple[str, dict, str] | None, dict]:
+    """The data group: the table in use, the error of a file that couldn't
+    be read (see source_ui), and the spec fields its columns give."""
+    table, error = source_ui()
+    return table, error, columns_ui(table, spec)
 
 
 def columns_ui(table: Table, spec: TableExperiment) -> dict:
     """Target, features, task and missing values; returns spec fields."""
     usable = [c for c, kind in table.kinds.items() if kind != "empty"]
-    _seed("target", spec.target if spec.target in usable else guess_target(table))
-    if st.session_state[KEY("target")] not in usable:
-        st.session_state[KEY("target")] = guess_target(table)
-    target = st.selectbox(t("tbl.target"), usable, key=KEY("target"), help=t("tbl.help.target"))
+    W.seed(spec, target=spec.target if spec.target in usable else guess_target(table))
+    if W["target"] not in usable:
+        W["target"] = guess_target(table)
+    target = W(st.selectbox, "target", t("tbl.target"), usable, help=t("tbl.help.target"))
 
     candidates = usable_features(table, target)
     chosen = [c for c in spec.features if c in candidates] or candidates
-    _seed("features", chosen)
+    W.seed(spec, features=chosen)
     # The target may have moved into the chosen set: keep only what is offered.
-    st.session_state[KEY("features")] = [
-        c for c in st.session_state[KEY("features")] if c in candidates]
-    features = st.multiselect(t("tbl.features"), candidates, key=KEY("features"),
-                              help=t("tbl.help.features"), placeholder=t("tbl.features_none"))
+    W["features"] = [c for c in W["features"] if c in candidates]
+    features = W(st.multiselect, "features", t("tbl.features"), candidates,
+                 help=t("tbl.help.features"), placeholder=t("tbl.features_none"))
 
-    _seed("task", spec.task)
-    task = st.segmented_control(t("tbl.task"), TASKS, key=KEY("task"),
-                                format_func=lambda n: t(f"tbl.task.{n}"),
-                                help=t("tbl.help.task")) or "auto"
+    W.seed(spec, "task")
+    task = W(st.segmented_control, "task", t("tbl.task"),
+             format_func=lambda n: t(f"tbl.task.{n}"), help=t("tbl.help.task")) or "auto"
     detected = infer_task(table.frame[target])
     st.caption(t("tbl.detected", task=t(f"tbl.task.{detected}")))
 
-    for name in ("missing", "train_ratio", "seed"):
-        _seed(name, getattr(spec, name))
-    missing = st.radio(t("tbl.missing"), MISSING, key=KEY("missing"), horizontal=True,
-                       format_func=lambda n: t(f"tbl.missing.{n}"), help=t("tbl.help.missing"))
-    train_ratio = st.slider(t("field.train_ratio"), 0.1, 0.9, step=0.05, key=KEY("train_ratio"),
-                            help=t("help.train_ratio"))
-    seed = st.number_input(t("field.seed"), 0, 2**31 - 1, key=KEY("seed"))
+    W.seed(spec, "missing", "train_ratio", "seed")
+    missing = W(st.radio, "missing", t("tbl.missing"), horizontal=True,
+                format_func=lambda n: t(f"tbl.missing.{n}"), help=t("tbl.help.missing"))
+    train_ratio = W(st.slider, "train_ratio", t("field.train_ratio"), step=0.05,
+                    help=t("help.train_ratio"))
+    seed = W(st.number_input, "seed", t("field.seed"))
     return {"source": table.name, "digest": table.digest, "target": target,
             "features": list(features), "task": task, "missing": missing,
             "train_ratio": train_ratio, "seed": seed}
@@ -144,7 +153,7 @@ def prepared(table: Table, values: dict) -> tuple[Prepared, Dataset, str]:
     digest naming both. Raises TableError. Cached for the session's last choice."""
     key = (table.digest, values["target"], tuple(values["features"]), values["task"],
            values["missing"], values["train_ratio"], values["seed"])
-    cached = st.session_state.get(KEY("prepared"))
+    cached = W.get("prepared")
     if cached is not None and cached[0] == key:
         return cached[1]
     if not values["features"]:
@@ -153,13 +162,13 @@ def prepared(table: Table, values: dict) -> tuple[Prepared, Dataset, str]:
                    values["missing"])
     data = to_dataset(prep, values["train_ratio"], values["seed"])
     result = (prep, data, "|".join(map(str, key)))
-    st.session_state[KEY("prepared")] = (key, result)
+    W["prepared"] = (key, result)
     return result
 
 
-def load_settings(spec: TableExperiment, table: Table) -> list[str]:
-    """Put a loaded settings file's choices into the widgets. Returns
-    messages about columns this table doesn't have."""
+def load_columns(spec: TableExperiment, table: Table) -> list[str]:
+    """Put a settings file's columns into the widgets (after `load`).
+    Returns messages about columns this table doesn't have."""
     messages = []
     usable = [c for c, kind in table.kinds.items() if kind != "empty"]
     if spec.digest and spec.digest != table.digest:
@@ -170,12 +179,9 @@ def load_settings(spec: TableExperiment, table: Table) -> list[str]:
     if missing:
         messages.append(t("tbl.settings_no_features", columns=", ".join(missing)))
     if spec.target in usable:
-        st.session_state[KEY("target")] = spec.target
+        W["target"] = spec.target
     features = [c for c in spec.features if c in usable and c != spec.target]
     if features:
-        st.session_state[KEY("features")] = features
-    else:
-        st.session_state.pop(KEY("features"), None)  # every usable column, as for a new table
-    for name in ("task", "missing", "train_ratio", "seed"):
-        st.session_state[KEY(name)] = getattr(spec, name)
+        W["features"] = features  # else every usable column, as for a new table
+    W.put({name: getattr(spec, name) for name in ("task", "missing", "train_ratio", "seed")})
     return messages

@@ -1,6 +1,6 @@
-"""The table page's live part: metrics, the data seen through the model
+"""The table page's live view: metrics, the data seen through the model
 (the boundary for two input columns, else a PCA projection), the curves and
-the evaluation on the test rows. Drawn from snapshots by a polling
+the evaluation on the test rows. Drawn from a snapshot by live.show's
 fragment; never trains."""
 
 from __future__ import annotations
@@ -8,31 +8,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from playground.charts.common import common as charts
-from playground.charts.common import images as image_charts
-from playground.charts.common import tables as table_charts
+from playground.charts import tables as table_charts
 from playground.core import metrics
+from playground.dense.runner import TableJob
 from playground.dense.table_eval import project, regression_scores
-from playground.dense.table_runner import TableJob
-from playground.dense.worker import Snapshot, Worker
-from playground.ui.live import POLL_SECONDS, accuracy_score, metric_row
+from playground.dense.worker import Snapshot, TableWorker
+from playground.ui import live
+from playground.ui.live import CONFIG
 from playground.ui.text import t
 
-CONFIG = {"displaylogo": False}
 PROJECTION_KEY = "t.projection"
-
-
-def live_view(worker: Worker, running: bool) -> None:
-    @st.fragment(run_every=POLL_SECONDS if running else None)
-    def _live() -> None:
-        snap = worker.snapshot()
-        if (snap.status == "running") != running:
-            st.rerun()  # training stopped itself (or started): switch polling, redraw buttons
-        job = worker.spec
-        # Right after a change the snapshot may still be the old run's.
-        draw(snap, job if job.spec == snap.spec else None)
-
-    _live()
 
 
 def _actual_units(job: TableJob, values: np.ndarray) -> np.ndarray:
@@ -40,62 +25,44 @@ def _actual_units(job: TableJob, values: np.ndarray) -> np.ndarray:
     return values * job.y_std + job.y_mean
 
 
-def draw(snap: Snapshot, job: TableJob | None) -> None:
-    frame = snap.frame()
+def draw(snap: Snapshot, worker: TableWorker) -> None:
+    job = worker.spec  # right after a change the snapshot may still be the old run's
+    job = job if job.spec == snap.spec else None
     classification = snap.spec.problem != "regression"
     pred = snap.predictions
-    if classification:
-        score = accuracy_score(snap)
-    else:
+    score = None  # a classifier's: its accuracy
+    if not classification:
         scores = None
         if job is not None and pred is not None and np.isfinite(pred["test"]).all():
             scores = regression_scores(_actual_units(job, snap.data.y_test),
                                        _actual_units(job, pred["test"]))
         score = (t("tbl.metric.r2"), "–" if scores is None else f"{scores['r2']:.3f}",
                  t("tbl.help.r2"))
-    metric_row(snap, score)
+    live.dense_metrics(snap, score)
     if job is None:
         return
     st.caption(t("tbl.sizes", train=f"{len(snap.data.y_train):,}",
                  test=f"{len(snap.data.y_test):,}", inputs=job.n_inputs))
 
     left, right = st.columns([5, 4])
-    with left:
-        if snap.grid is not None:
-            st.plotly_chart(_boundary(snap, job), key="tbl.chart.boundary", config=CONFIG)
-        elif pred is not None:
-            st.plotly_chart(_projection(snap, job), key="tbl.chart.projection", config=CONFIG)
-    with right:
-        axis = t("chart.epoch")
-        st.plotly_chart(charts.curves_figure(
-            frame, {"train_loss": t("chart.train"), "test_loss": t("chart.test")},
-            t("chart.loss_title"), t("chart.loss"), axis), key="tbl.chart.loss", config=CONFIG)
-        if classification:
-            st.plotly_chart(charts.curves_figure(
-                frame, {"train_acc": t("chart.train"), "test_acc": t("chart.test")},
-                t("chart.acc_title"), t("chart.accuracy"), axis, y_range=(0, 1.02)),
-                key="tbl.chart.acc", config=CONFIG)
+    if snap.grid is not None:
+        axes = [t("tbl.axis_standardised", column=name) for name in job.feature_names[:2]]
+        left.plotly_chart(live.boundary(snap, *axes, True, False), key="tbl.chart.boundary",
+                          config=CONFIG)
+    elif pred is not None:
+        left.plotly_chart(_projection(snap, job), key="tbl.chart.projection", config=CONFIG)
+    live.curves(snap.frame(), (right, right), "tbl.", accuracy=classification)
 
     if pred is None or snap.status == "diverged":
         return
     st.subheader(t("tbl.evaluation"), divider="gray")
     if classification:
-        _classification_report(snap, job)
+        classes = list(job.class_names)
+        cm = metrics.confusion_matrix(snap.data.y_test, pred["test"], len(classes))
+        live.class_report(cm, classes, "tbl.", t("tbl.chart.confusion"),
+                          t("tbl.report.support"), t("tbl.report_hint"), decimals=3)
     else:
         _regression_report(snap, job)
-
-
-def _boundary(snap: Snapshot, job: TableJob):
-    data, spec = snap.data, snap.spec
-    labels = {
-        "title": t(f"chart.boundary_title.{spec.problem}"),
-        "x": t("tbl.axis_standardised", column=job.feature_names[0]),
-        "y": t("tbl.axis_standardised", column=job.feature_names[1]),
-        "value": t("chart.value"), "class": t("chart.class"),
-        "train": t("chart.train"), "test": t("chart.test"),
-    }
-    points = [(data.x_train, data.y_train, "train"), (data.x_test, data.y_test, "test")]
-    return charts.boundary_figure(snap.grid, points, spec.problem, False, labels)
 
 
 def _projection(snap: Snapshot, job: TableJob):
@@ -120,21 +87,6 @@ def _projection(snap: Snapshot, job: TableJob):
         "predicted": t("tbl.chart.predicted"), "actual": t("tbl.chart.actual"),
     }
     return table_charts.projection_figure(coords, pred, actual, job.class_names, labels)
-
-
-def _classification_report(snap: Snapshot, job: TableJob) -> None:
-    classes = list(job.class_names)
-    cm = metrics.confusion_matrix(snap.data.y_test, snap.predictions["test"], len(classes))
-    left, right = st.columns(2)
-    left.plotly_chart(image_charts.confusion_figure(cm, classes, {
-        "title": t("tbl.chart.confusion"), "true": t("img.chart.true"),
-        "predicted": t("img.chart.predicted"), "count": t("img.chart.count"),
-        "share": t("img.chart.share")}), key="tbl.chart.confusion", config=CONFIG)
-    labels = {c: t(f"img.report.{c}") for c in ("class", "precision", "recall", "f1")}
-    labels["support"] = t("tbl.report.support")
-    table = image_charts.report_table(metrics.per_class_report(cm, classes), labels)
-    right.dataframe(table, hide_index=True, key="tbl.report", width="stretch")
-    right.caption(t("tbl.report_hint"))
 
 
 def _regression_report(snap: Snapshot, job: TableJob) -> None:

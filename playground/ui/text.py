@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.core.fields import Note
 from playground.core.i18n import DEFAULT_LANG, has, translate
-from playground.dense.spec import Note
 
 
 def lang() -> str:

@@ -9,14 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from playground.charts.common import DIVERGING
-from playground.charts.images import (
-    confusion_figure,
-    image_figure,
-    image_grid_figure,
-    probability_figure,
-    report_table,
-)
+from playground.charts.common import DIVERGING, confusion_figure, report_table
+from playground.charts.images import image_figure, image_grid_figure, probability_figure
 from playground.core import metrics
 
 FASHION = [
@@ -180,10 +174,11 @@ def test_probability_figure_empty():
 
 
 def test_no_streamlit_or_torch():
+    import playground.charts.common as common_module
     import playground.charts.images as module
     import playground.core.metrics as metrics_module
 
-    for mod in (module, metrics_module):
+    for mod in (common_module, module, metrics_module):
         source = open(mod.__file__, encoding="utf-8").read()
         for name in ("streamlit", "torch", "sklearn"):
             assert f"import {name}" not in source and f"from {name}" not in source

@@ -1,0 +1,145 @@
+"""The skeleton the task pages share (2D playground, images, tables). A page
+reads top down: `start` (the app around the page, the session's spec, the
+heading), the sidebar's `Groups`, `parse` the widgets' values onto the spec,
+`accept` the result (the worker trains it; the session and the link keep
+it), then live.show draws what the worker publishes.
+
+Everything here belongs to one browser session: Streamlit runs one script
+per session. The worker lives in a session-scoped resource cache, so it is
+released (and its process stopped) when the session disconnects; the
+worker's own idle timeout covers the cases where no release comes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from playground.ui import classroom, shell
+from playground.ui.text import note_text, t
+
+# Query keys that belong to the app, not the experiment.
+APP_QUERY_KEYS = {"lang", "hide", "present"}
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a page trains, and where the session keeps it."""
+
+    slot: str  # the page's worker: each page trains in its own process
+    spec_class: type
+    worker_class: type
+    spec_key: str  # the accepted spec, in session state
+    load: Callable  # load(spec): put a spec into the page's widgets
+    notes_key: str = ""  # notes about a link's ignored values; "" = the page keeps no link
+
+
+class _WorkerSlot:
+    """Holds the session's worker, so a worker whose process died can be
+    replaced without touching the session-scoped cache."""
+
+    def __init__(self) -> None:
+        self.worker = None
+
+    def release(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+
+@st.cache_resource(scope="session", on_release=_WorkerSlot.release, show_spinner=False)
+def _slot(page: str) -> _WorkerSlot:
+    return _WorkerSlot()
+
+
+def start(task: Task, title: str, tagline: str):
+    """The page's first call: the app around it (see shell.ensure), the
+    session's spec, then the title, the tagline, and what the link asked for
+    that the page ignored. On a session's first visit the spec comes from the
+    link (if the page keeps one) and goes into the widgets."""
+    shell.ensure()
+    if task.spec_key not in st.session_state and task.notes_key:
+        spec, notes = task.spec_class.from_query(_experiment_query())
+        st.session_state[task.notes_key] = notes
+        st.session_state[task.spec_key] = spec
+        task.load(spec)
+    st.title(title)
+    st.caption(tagline)
+    for note in st.session_state.get(task.notes_key, []) if task.notes_key else []:
+        st.warning(note_text(note), icon=":material/link_off:")
+    return st.session_state.get(task.spec_key) or task.spec_class()
+
+
+def _experiment_query() -> dict[str, str]:
+    return {k: v for k, v in st.query_params.to_dict().items() if k not in APP_QUERY_KEYS}
+
+
+class Groups:
+    """The sidebar's groups of widgets, each in its expander. A group that a
+    classroom link hides (when `hidable`) draws nothing and changes nothing:
+    the spec keeps its values."""
+
+    def __init__(self, hidable: bool = True) -> None:
+        self.hidable = hidable
+        self.boxes: dict = {}  # name -> the expander drawn, to add to later
+
+    def add(self, name: str, title: str, icon: str, draw: Callable, *args):
+        """What `draw(*args)` returns, drawn in the group's expander; {} when hidden."""
+        if self.hidable and not classroom.shown(name):
+            return {}
+        self.boxes[name] = st.sidebar.expander(title, expanded=True, icon=icon)
+        with self.boxes[name]:
+            return draw(*args)
+
+
+def parse(task: Task, spec, raw: dict):
+    """`spec` with the widgets' values `raw` on top, a message for each
+    value that parsing had to change."""
+    draft, notes = task.spec_class.parse({**spec.to_dict(), **raw})
+    for note in notes:
+        st.info(note_text(note))
+    return draft
+
+
+def worker(task: Task, spec):
+    """The session's worker for the page, started on `spec` if there is
+    none or its process died."""
+    slot = _slot(task.slot)
+    if slot.worker is None or not slot.worker.alive:
+        slot.release()
+        # The first session on a server starts the fork server, which imports torch.
+        with st.spinner(t("status.starting")):
+            slot.worker = task.worker_class(spec)
+    return slot.worker
+
+
+def accept(task: Task, spec, job=None):
+    """Make `spec` the session's experiment: the worker trains it (or `job`,
+    the spec with the data it trains on), the session and the link keep it.
+    Returns the worker."""
+    job = spec if job is None else job
+    w = worker(task, job)
+    if w.spec != job:
+        w.update(job)
+        w.wait_idle(timeout=2.0)  # so this run already draws the new data and network
+    st.session_state[task.spec_key] = spec
+    if task.notes_key:  # the link shows the experiment
+        query, current = spec.to_query(), _experiment_query()
+        if current != query:
+            for key in current:
+                del st.query_params[key]
+            st.query_params.update(query)
+    return w
+
+
+def load_settings(task: Task, text: str, more: Callable | None = None) -> tuple[bool, list[str]]:
+    """A settings file into the page's widgets, for the exports' uploader:
+    (loaded, messages about what it could not use); raises nothing.
+    `more(spec)` loads what `task.load` leaves out and returns its messages."""
+    spec, notes = task.spec_class.from_json(text)
+    messages = [note_text(n) for n in notes]
+    if any(n.code == "bad_file" for n in notes):
+        return False, messages
+    task.load(spec)
+    return True, messages + (more(spec) if more else [])
