@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from support import CPU
 
 from playground import lessons
 from playground.core import metrics
@@ -31,19 +32,13 @@ from playground.dense.trainer import Trainer
 from playground.images.spec import ImageExperiment
 from playground.images.trainer import ImageTrainer
 
-CPU = torch.device("cpu")
 ROOT = Path(__file__).resolve().parents[2]
 EN = json.loads((I18N_DIR / "en.json").read_text(encoding="utf-8"))
 CASES = [(item.id, v) for item in lessons.LESSONS for v in (None, *item.variant_names)]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks: one thread is faster and makes every run identical."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Tiny networks: one thread is faster and makes every run identical.
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/unit/conftest.py
 
 
 def trained(item: lessons.Lesson, variant: str | None = None, epochs: int | None = None,

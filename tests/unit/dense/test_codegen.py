@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.datasets import load_iris
+from support import CPU, spec_for
 
 from playground.core import catalog
 from playground.data import table as table_data
@@ -23,11 +24,9 @@ from playground.dense.codegen import keras_code, pytorch_script
 from playground.dense.codegen.keras_script import KERAS_ACTIVATIONS
 from playground.dense.codegen.torch_script import TORCH_ACTIVATIONS
 from playground.dense.codegen.toy2d_data import feature_sources
-from playground.dense.spec import Experiment
 from playground.dense.table_spec import TableExperiment
 from playground.dense.trainer import Trainer
 
-CPU = torch.device("cpu")
 FINAL = re.compile(
     r"^final: train_loss=(\d+\.\d{4}) test_loss=(\d+\.\d{4})(?: test_acc=(\d\.\d{4}))?$", re.M
 )
@@ -62,12 +61,6 @@ TABLE_CASES = {
     "binary_all_columns_tanh": dict(problem="binary", loss="tanh_mse", optimizer="sgd",
                                     momentum="0.9", init="he", hidden="8-leaky_relu"),  # fmt: skip
 }
-
-
-def spec_for(**kw) -> Experiment:
-    spec, notes = Experiment.parse(kw)
-    assert notes == [], notes
-    return spec
 
 
 def table_spec_for(**kw) -> TableExperiment:

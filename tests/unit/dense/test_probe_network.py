@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from support import CPU, trained
 
 from playground.data.features import FEATURES, feature_matrix
 from playground.dense.model import linear_layers
@@ -31,12 +32,10 @@ from playground.dense.trainer import Trainer
 ATOL = 1e-6
 
 
-def trained(spec: Experiment, epochs: int = 2, fast: bool = True) -> Trainer:
+def warm(spec: Experiment, epochs: int = 2, fast: bool = True) -> Trainer:
     """A trainer a little way into training, so nothing is still at its init."""
     torch.manual_seed(0)
-    trainer = Trainer(spec, device=torch.device("cpu"), fast=fast)
-    for _ in range(epochs):
-        trainer.train_epoch()
+    trainer = trained(spec, epochs, fast)
     assert trainer.diverged is None
     return trainer
 
@@ -78,7 +77,7 @@ MAP_SPECS = {
 @pytest.mark.parametrize("resolution", [24, 11])
 def test_neuron_maps_equal_a_direct_forward_pass(name, resolution):
     spec = MAP_SPECS[name]
-    trainer = trained(spec)
+    trainer = warm(spec)
     net = neuron_maps(trainer, resolution=resolution)
     x = grid_inputs(trainer, resolution)
     R, H = resolution, len(spec.hidden)
@@ -116,7 +115,7 @@ def test_neuron_maps_equal_a_direct_forward_pass(name, resolution):
 @pytest.mark.parametrize("resolution", [24, 9])
 def test_input_maps_are_the_feature_values_with_row_zero_at_the_bottom(resolution):
     names = tuple(FEATURES)  # every feature, in the catalogue's order
-    trainer = trained(Experiment(dataset="circle", features=names), epochs=0)
+    trainer = warm(Experiment(dataset="circle", features=names), epochs=0)
     cols = neuron_maps(trainer, resolution=resolution)["columns"]
     extent = trainer.data.extent
     axis = np.linspace(-extent, extent, resolution, dtype=np.float32)
@@ -134,15 +133,15 @@ def test_input_maps_are_the_feature_values_with_row_zero_at_the_bottom(resolutio
 
 
 def test_output_column_shapes_for_binary_and_multiclass_heads():
-    binary = neuron_maps(trained(Experiment(), epochs=0), resolution=10)["columns"][-1]
+    binary = neuron_maps(warm(Experiment(), epochs=0), resolution=10)["columns"][-1]
     assert binary["maps"].shape == (1, 10, 10)
     blobs = Experiment(dataset="blobs", n_classes=5, loss="ce")
-    multi = neuron_maps(trained(blobs, epochs=0), resolution=10)["columns"][-1]
+    multi = neuron_maps(warm(blobs, epochs=0), resolution=10)["columns"][-1]
     assert multi["maps"].shape == (5, 10, 10) and multi["shown"] == [0, 1, 2, 3, 4]
 
 
 def test_neuron_maps_weights_and_biases_are_copies_of_the_model():
-    trainer = trained(Experiment(hidden=(Layer(5, "tanh"), Layer(3, "relu"))))
+    trainer = warm(Experiment(hidden=(Layer(5, "tanh"), Layer(3, "relu"))))
     net = neuron_maps(trainer)
     params = trainer.parameters_by_layer()
     assert len(net["weights"]) == len(net["biases"]) == len(params) == 3
@@ -159,7 +158,7 @@ def test_neuron_maps_weights_and_biases_are_copies_of_the_model():
 def test_wide_layers_show_the_neurons_with_the_largest_outgoing_weights():
     spec = Experiment(dataset="circle", hidden=(Layer(64, "relu"), Layer(40, "tanh"),
                                                 Layer(MAX_SHOWN, "relu")))
-    trainer = trained(spec)
+    trainer = warm(spec)
     net = neuron_maps(trainer, resolution=12)
     x = grid_inputs(trainer, 12)
     weights = [w.detach().numpy() for w, _ in trainer.parameters_by_layer()]
@@ -186,7 +185,7 @@ def test_wide_layers_show_the_neurons_with_the_largest_outgoing_weights():
 
 def test_wide_layer_selection_follows_an_edit():
     """Making one weak neuron's outgoing weight huge brings it into view."""
-    trainer = trained(Experiment(dataset="circle", hidden=(Layer(64, "relu"),)), epochs=0)
+    trainer = warm(Experiment(dataset="circle", hidden=(Layer(64, "relu"),)), epochs=0)
     shown = neuron_maps(trainer, resolution=8)["columns"][1]["shown"]
     weak = next(i for i in range(64) if i not in shown)
     assert trainer.edit("w", 1, 0, weak, 50.0)  # output layer: (1, 64)
@@ -232,7 +231,7 @@ GRAD_SPECS = {
 
 @pytest.mark.parametrize("name", sorted(GRAD_SPECS))
 def test_grad_norm_equals_autograd_after_fast_gradients(name):
-    trainer = trained(GRAD_SPECS[name])
+    trainer = warm(GRAD_SPECS[name])
     assert trainer.fast is not None
     xb, tb = trainer.x_train[20:37], trainer.t_train[20:37]
     trainer.fast.gradients(xb, tb)
@@ -247,7 +246,7 @@ def test_grad_norm_equals_autograd_after_fast_gradients(name):
 def test_grad_norm_after_training_steps_is_that_of_the_last_batch():
     """train_epoch's last step ran on the last pre-shuffled batch; replay it."""
     spec = Experiment(dataset="circle", optimizer="sgd", hidden=(Layer(6, "tanh"),))
-    trainer = trained(spec, epochs=1)
+    trainer = warm(spec, epochs=1)
     state = trainer.shuffle_gen.get_state()
     params = clone_params(trainer)
     trainer.train_epoch()
@@ -271,7 +270,7 @@ def test_grad_norm_after_training_steps_is_that_of_the_last_batch():
 def test_grad_norm_of_the_autograd_path_equals_its_grads():
     spec = Experiment(dataset="circle", hidden=(Layer(6, "relu"), Layer(4, "tanh")),
                       regularization="l2", reg_rate=0.01)
-    trainer = trained(spec, epochs=1, fast=False)
+    trainer = warm(spec, epochs=1, fast=False)
     assert trainer.fast is None
     expected = [math.sqrt(float(w.grad.pow(2).sum() + b.grad.pow(2).sum()))
                 for w, b in trainer.parameters_by_layer()]
@@ -283,7 +282,7 @@ def test_grad_norm_of_the_autograd_path_equals_its_grads():
 def test_fast_and_autograd_paths_report_the_same_gradients():
     spec = Experiment(dataset="circle", optimizer="sgd",
                       hidden=(Layer(6, "tanh"), Layer(4, "tanh")))
-    fast, slow = trained(spec, epochs=1), trained(spec, epochs=1, fast=False)
+    fast, slow = warm(spec, epochs=1), warm(spec, epochs=1, fast=False)
     a = [row["grad_norm"] for row in layer_stats(fast)]
     b = [row["grad_norm"] for row in layer_stats(slow)]
     np.testing.assert_allclose(a, b, rtol=1e-4)
@@ -291,7 +290,7 @@ def test_fast_and_autograd_paths_report_the_same_gradients():
 
 def test_gradients_are_zero_before_the_first_step():
     for fast in (True, False):
-        trainer = Trainer(Experiment(), device=torch.device("cpu"), fast=fast)
+        trainer = Trainer(Experiment(), device=CPU, fast=fast)
         assert [row["grad_norm"] for row in layer_stats(trainer)] == [0.0, 0.0, 0.0]
 
 
@@ -308,7 +307,7 @@ STAT_SPECS = {
 @pytest.mark.parametrize("name", sorted(STAT_SPECS))
 def test_weight_norm_activation_and_inactive_share_by_hand(name):
     spec = STAT_SPECS[name]
-    trainer = trained(spec)
+    trainer = warm(spec)
     rows = layer_stats(trainer)
     H = len(spec.hidden)
     assert len(rows) == H + 1
@@ -337,7 +336,7 @@ def test_weight_norm_activation_and_inactive_share_by_hand(name):
 def test_a_bias_of_minus_100_kills_a_relu_unit(layer):
     width = 8
     spec = Experiment(dataset="circle", hidden=(Layer(width, "relu"), Layer(width, "relu")))
-    trainer = trained(spec, epochs=1)
+    trainer = warm(spec, epochs=1)
     before = layer_stats(trainer)[layer]["inactive_share"]
     with torch.no_grad():
         a = hidden_output(trainer, layer + 1, trainer.x_train)
@@ -355,7 +354,7 @@ def test_a_bias_of_minus_100_kills_a_relu_unit(layer):
 @pytest.mark.parametrize("act", ["tanh", "sigmoid"])
 def test_scaling_weights_up_saturates(act):
     spec = Experiment(dataset="circle", hidden=(Layer(8, act), Layer(8, act)))
-    trainer = trained(spec, epochs=1)
+    trainer = warm(spec, epochs=1)
     before = layer_stats(trainer)[0]["inactive_share"]
     w = trainer.parameters_by_layer()[0][0].detach().clone()
     for r in range(w.shape[0]):
@@ -376,7 +375,7 @@ def raw_output(trainer: Trainer, x: torch.Tensor) -> torch.Tensor:
 def test_editing_a_linear_model_weight_changes_z_by_delta_times_x(dataset):
     spec = Experiment(dataset=dataset, features=("x1", "x2", "x1_sq", "x1_x2", "sin_x1"),
                       hidden=())
-    trainer = trained(spec, epochs=1)
+    trainer = warm(spec, epochs=1)
     x = torch.cat([trainer.x_train, grid_inputs(trainer, 15)])
     W = trainer.parameters_by_layer()[0][0].detach()
     delta = 0.375
@@ -394,7 +393,7 @@ def test_editing_a_linear_model_weight_changes_z_by_delta_times_x(dataset):
 @pytest.mark.parametrize("dataset", ["circle", "blobs", "bump"])
 def test_editing_the_last_bias_shifts_the_raw_output_everywhere(dataset):
     spec = Experiment(dataset=dataset, hidden=(Layer(6, "relu"), Layer(5, "tanh")))
-    trainer = trained(spec)
+    trainer = warm(spec)
     x = torch.cat([trainer.x_train, trainer.x_test, grid_inputs(trainer, 15)])
     b = trainer.parameters_by_layer()[-1][1].detach()
     delta = -1.25
@@ -408,7 +407,7 @@ def test_editing_the_last_bias_shifts_the_raw_output_everywhere(dataset):
 
 
 def test_an_edit_sets_exactly_that_parameter_and_shows_in_the_flat_buffer():
-    trainer = trained(Experiment())
+    trainer = warm(Experiment())
     flat = trainer.optimizer.param_groups[0]["params"][0]
     before_model, before_flat = clone_params(trainer), flat.detach().clone()
     assert trainer.edit("w", 1, 3, 5, 0.75)
@@ -433,7 +432,7 @@ BAD_EDITS = [
 @pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("edit", BAD_EDITS, ids=[str(e) for e in BAD_EDITS])
 def test_bad_edits_return_false_and_change_nothing(edit, fast):
-    trainer = trained(Experiment(), epochs=1, fast=fast)  # 2 -> 8 -> 8 -> 1
+    trainer = warm(Experiment(), epochs=1, fast=fast)  # 2 -> 8 -> 8 -> 1
     before = clone_params(trainer)
     assert trainer.edit(*edit) is False
     for p, q in zip(before, trainer.model.parameters()):
@@ -441,7 +440,7 @@ def test_bad_edits_return_false_and_change_nothing(edit, fast):
 
 
 def test_good_edits_return_true():
-    trainer = trained(Experiment(), epochs=0)
+    trainer = warm(Experiment(), epochs=0)
     assert trainer.edit("w", 0, 7, 1, 0.1) is True
     assert trainer.edit("w", 2, 0, 7, 0.1) is True
     assert trainer.edit("b", 2, 0, 0, 0.1) is True
@@ -450,7 +449,7 @@ def test_good_edits_return_true():
 
 def test_an_edit_persists_through_the_fast_path_and_the_optimizer_steps_from_it():
     spec = Experiment(dataset="circle", optimizer="sgd", lr=0.1)
-    trainer = trained(spec, epochs=1)
+    trainer = warm(spec, epochs=1)
     assert trainer.fast is not None
     original = float(trainer.parameters_by_layer()[1][0].detach()[2, 4])
     edited = original + 3.0
@@ -470,7 +469,7 @@ def test_an_edit_persists_through_the_fast_path_and_the_optimizer_steps_from_it(
 @pytest.mark.parametrize("fast", [True, False])
 def test_an_edit_survives_an_epoch_of_training(fast):
     spec = Experiment(dataset="circle")  # adam, lr 0.03: each step moves a weight ~lr at most
-    trainer = trained(spec, epochs=1, fast=fast)
+    trainer = warm(spec, epochs=1, fast=fast)
     original = float(trainer.parameters_by_layer()[0][0].detach()[1, 0])
     edited = original + 5.0
     assert trainer.edit("w", 0, 1, 0, edited)
@@ -484,7 +483,7 @@ def test_an_edit_survives_an_epoch_of_training(fast):
 # ---- vanishing gradients -----------------------------------------------------------------
 def first_over_last(act: str, dataset: str, seed: int) -> tuple[float, float, float]:
     spec = Experiment(dataset=dataset, seed=seed, hidden=tuple(Layer(8, act) for _ in range(6)))
-    trainer = trained(spec, epochs=1)  # 20 steps of adam
+    trainer = warm(spec, epochs=1)  # 20 steps of adam
     rows = layer_stats(trainer)
     first, last = rows[0]["grad_norm"], rows[-1]["grad_norm"]
     return first, last, first / last
@@ -535,7 +534,7 @@ def check_hist(hist: tuple, tensors: list[torch.Tensor]) -> None:
 
 @pytest.mark.parametrize("name", sorted(HIST_SPECS))
 def test_histograms_count_every_weight_and_gradient(name):
-    trainer = trained(HIST_SPECS[name])
+    trainer = warm(HIST_SPECS[name])
     hist = histograms(trainer)
     assert set(hist) == {"weights", "grads"}
     check_hist(hist["weights"], [w for w, _ in trainer.parameters_by_layer()])
@@ -543,7 +542,7 @@ def test_histograms_count_every_weight_and_gradient(name):
 
 
 def test_histograms_before_training_and_after_a_large_edit():
-    trainer = trained(Experiment(), epochs=0)
+    trainer = warm(Experiment(), epochs=0)
     hist = histograms(trainer)
     edges, counts = hist["grads"]  # all zeros: the range falls back to [-1, 1]
     assert edges[0] == -1.0 and edges[-1] == 1.0
@@ -556,7 +555,7 @@ def test_histograms_before_training_and_after_a_large_edit():
 
 
 def test_forward_all_matches_the_model():
-    trainer = trained(Experiment(hidden=(Layer(5, "relu"), Layer(4, "tanh"))))
+    trainer = warm(Experiment(hidden=(Layer(5, "relu"), Layer(4, "tanh"))))
     with torch.no_grad():
         outs = forward_all(trainer.model, trainer.x_train)
         assert [o.shape[1] for o in outs] == [5, 4, 1]
@@ -567,7 +566,7 @@ def test_forward_all_matches_the_model():
 # ---- histograms of a diverged network ------------------------------------------------
 def test_histograms_of_a_diverged_network_do_not_raise():
     spec = Experiment(dataset="plane", loss="mse", optimizer="sgd", lr=10.0, hidden=())
-    trainer = Trainer(spec, device=torch.device("cpu"))
+    trainer = Trainer(spec, device=CPU)
     for _ in range(5):
         trainer.train_epoch()
     assert trainer.diverged

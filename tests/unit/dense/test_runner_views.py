@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from polling import settled, wait_for
+from support import settled, wait_for
 
 import playground.dense.runner as runner_module
 from playground.dense.probe import HIST_BINS, layer_stats, neuron_maps

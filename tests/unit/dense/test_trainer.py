@@ -6,25 +6,10 @@ import math
 
 import pytest
 import torch
+from support import CPU, spec_for, trained
 
 from playground.core import catalog
-from playground.dense.spec import Experiment
 from playground.dense.trainer import Trainer
-
-CPU = torch.device("cpu")
-
-
-def spec_for(**kw) -> Experiment:
-    spec, notes = Experiment.parse(kw)
-    assert notes == [], notes
-    return spec
-
-
-def trained(epochs: int, fast: bool = True, **kw) -> Trainer:
-    trainer = Trainer(spec_for(**kw), device=CPU, fast=fast)
-    for _ in range(epochs):
-        trainer.train_epoch()
-    return trainer
 
 
 def col(trainer: Trainer, name: str) -> list:
@@ -41,7 +26,7 @@ def test_fresh_trainer_has_one_record():
 
 
 def test_easy_set_is_learned():
-    trainer = trained(8, dataset="gauss", noise="0")
+    trainer = trained(spec_for(dataset="gauss", noise="0"), 8)
     loss = col(trainer, "train_loss")
     assert loss[-1] < 0.5 * loss[0]
     assert col(trainer, "train_acc")[-1] > 0.95
@@ -49,14 +34,15 @@ def test_easy_set_is_learned():
 
 
 def test_spiral_with_default_settings_improves():
-    trainer = trained(15)
+    trainer = trained(spec_for(), 15)
     loss, acc = col(trainer, "train_loss"), col(trainer, "train_acc")
     assert loss[-1] < loss[0] - 0.05
     assert acc[-1] > acc[0] + 0.1
 
 
 def test_history_counts_epochs_and_steps():
-    trainer = trained(3, n_samples="100", train_ratio="0.5", batch_size="15")  # 50 -> 4 steps
+    # 50 training samples in batches of 15: 4 steps an epoch.
+    trainer = trained(spec_for(n_samples="100", train_ratio="0.5", batch_size="15"), 3)
     assert col(trainer, "epoch") == [0, 1, 2, 3]
     assert col(trainer, "step") == [0, 4, 8, 12]
     assert (trainer.epoch, trainer.step) == (3, 12)
@@ -68,7 +54,7 @@ def test_history_counts_epochs_and_steps():
 
 
 def test_evaluate_matches_a_direct_computation():
-    trainer = trained(2, dataset="xor", noise="0.1")
+    trainer = trained(spec_for(dataset="xor", noise="0.1"), 2)
     with torch.no_grad():
         z = trainer.model(trainer.x_test)
         loss = trainer.head.loss(z, trainer.t_test).item()
@@ -80,7 +66,7 @@ def test_evaluate_matches_a_direct_computation():
 
 
 def test_regression_history_has_no_accuracy():
-    trainer = trained(2, dataset="plane", loss="mse")
+    trainer = trained(spec_for(dataset="plane", loss="mse"), 2)
     assert col(trainer, "train_acc") == [None, None, None]
     assert col(trainer, "test_acc") == [None, None, None]
     assert all(math.isfinite(v) for v in col(trainer, "train_loss"))
@@ -90,14 +76,14 @@ def test_regression_history_has_no_accuracy():
 @pytest.mark.parametrize("fast", [True, False])
 def test_same_seed_gives_identical_history(fast):
     kw = dict(dataset="moons", noise="0.2", seed="5", optimizer="sgd", momentum="0.9", lr="0.1")
-    a, b = trained(4, fast=fast, **kw), trained(4, fast=fast, **kw)
+    a, b = trained(spec_for(**kw), 4, fast=fast), trained(spec_for(**kw), 4, fast=fast)
     assert a.history.cols == b.history.cols
     for pa, pb in zip(a.model.parameters(), b.model.parameters(), strict=True):
         assert torch.equal(pa, pb)
 
 
 def test_different_seed_gives_different_history():
-    a, b = trained(2, seed="5"), trained(2, seed="6")
+    a, b = trained(spec_for(seed="5"), 2), trained(spec_for(seed="6"), 2)
     assert col(a, "train_loss") != col(b, "train_loss")
 
 
@@ -105,7 +91,7 @@ def test_different_seed_gives_different_history():
 @pytest.mark.parametrize("fast", [True, False])
 def test_set_lr_changes_the_optimizer_and_later_training(fast):
     kw = dict(dataset="circle", noise="0.1", optimizer="sgd", lr="0.05")
-    changed, same = trained(1, fast=fast, **kw), trained(1, fast=fast, **kw)
+    changed, same = trained(spec_for(**kw), 1, fast=fast), trained(spec_for(**kw), 1, fast=fast)
     assert changed.history.cols == same.history.cols
 
     changed.set_lr(0.5)
@@ -122,7 +108,7 @@ def test_set_lr_changes_the_optimizer_and_later_training(fast):
 
 def test_set_lr_to_the_same_value_changes_nothing():
     kw = dict(dataset="circle", optimizer="adam", lr="0.05")
-    a, b = trained(1, **kw), trained(1, **kw)
+    a, b = trained(spec_for(**kw), 1), trained(spec_for(**kw), 1)
     a.set_lr(0.05)
     a.train_epoch()
     b.train_epoch()
@@ -153,8 +139,8 @@ def test_huge_learning_rate_diverges_and_stops(fast, dataset, lr, reason):
 
 
 def test_sane_learning_rate_does_not_diverge():
-    trainer = trained(5, dataset="plane", loss="mse", optimizer="sgd", lr="0.01",
-                      hidden="8-relu,8-relu")
+    trainer = trained(spec_for(dataset="plane", loss="mse", optimizer="sgd", lr="0.01",
+                               hidden="8-relu,8-relu"), 5)
     assert trainer.diverged is None
     assert col(trainer, "train_loss")[-1] < col(trainer, "train_loss")[0]
 
@@ -173,8 +159,8 @@ def test_every_loss_head_is_covered():
 @pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("loss,dataset", HEAD_DATASETS)
 def test_every_loss_head_trains(loss, dataset, fast):
-    trainer = trained(6, fast=fast, dataset=dataset, loss=loss, n_classes="4",
-                      hidden="8-relu,8-relu")
+    trainer = trained(spec_for(dataset=dataset, loss=loss, n_classes="4",
+                               hidden="8-relu,8-relu"), 6, fast=fast)
     losses = col(trainer, "train_loss")
     assert all(math.isfinite(v) for v in losses)
     assert losses[-1] < 0.8 * losses[0]
@@ -202,7 +188,7 @@ def test_every_optimizer_is_covered():
 
 @pytest.mark.parametrize("settings", OPTIMIZER_SETTINGS, ids=lambda s: "-".join(s.values()))
 def test_each_optimizer_runs_and_learns(settings):
-    trainer = trained(4, dataset="gauss", **settings)
+    trainer = trained(spec_for(dataset="gauss", **settings), 4)
     expected = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
                 "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
     assert type(trainer.optimizer) is expected[settings["optimizer"]]
@@ -217,9 +203,9 @@ def test_each_optimizer_runs_and_learns(settings):
 
 
 def test_momentum_changes_sgd():
-    plain = trained(2, dataset="gauss", optimizer="sgd")
-    heavy = trained(2, dataset="gauss", optimizer="sgd", momentum="0.9")
-    nesterov = trained(2, dataset="gauss", optimizer="sgd", momentum="0.9", nesterov="1")
+    plain = trained(spec_for(dataset="gauss", optimizer="sgd"), 2)
+    heavy = trained(spec_for(dataset="gauss", optimizer="sgd", momentum="0.9"), 2)
+    nesterov = trained(spec_for(dataset="gauss", optimizer="sgd", momentum="0.9", nesterov="1"), 2)
     assert col(plain, "train_loss")[-1] != col(heavy, "train_loss")[-1]
     assert col(heavy, "train_loss")[-1] != col(nesterov, "train_loss")[-1]
 
@@ -234,9 +220,9 @@ def weight_norms(trainer: Trainer) -> tuple[float, float]:
 @pytest.mark.parametrize("fast", [True, False])
 def test_regularisation_shrinks_weights(fast):
     kw = dict(dataset="circle", optimizer="sgd", lr="0.1")
-    none = trained(8, fast=fast, **kw)
-    l1 = trained(8, fast=fast, regularization="l1", reg_rate="0.01", **kw)
-    l2 = trained(8, fast=fast, regularization="l2", reg_rate="0.01", **kw)
+    none = trained(spec_for(**kw), 8, fast=fast)
+    l1 = trained(spec_for(regularization="l1", reg_rate="0.01", **kw), 8, fast=fast)
+    l2 = trained(spec_for(regularization="l2", reg_rate="0.01", **kw), 8, fast=fast)
     none_l1, none_l2 = weight_norms(none)
     assert weight_norms(l1)[0] < 0.8 * none_l1
     assert weight_norms(l2)[1] < 0.8 * none_l2
@@ -261,13 +247,13 @@ def test_weights_are_the_linear_weights_only():
 
 # ---- structure ----------------------------------------------------------------
 def test_zero_hidden_layers_trains():
-    trainer = trained(5, dataset="gauss", hidden="none")
+    trainer = trained(spec_for(dataset="gauss", hidden="none"), 5)
     assert len(trainer.model) == 1
     assert col(trainer, "train_acc")[-1] > 0.95
 
 
 def test_extra_features_widen_the_input():
-    trainer = trained(2, dataset="circle", features="x1,x2,x1_sq,x2_sq,sin_x1")
+    trainer = trained(spec_for(dataset="circle", features="x1,x2,x1_sq,x2_sq,sin_x1"), 2)
     assert trainer.x_train.shape == (200, 5)
     assert trainer.model[0].in_features == 5
     assert col(trainer, "train_loss")[-1] < col(trainer, "train_loss")[0]
@@ -275,6 +261,6 @@ def test_extra_features_widen_the_input():
 
 def test_zeros_init_with_tanh_stays_symmetric():
     # All-zero weights: every hidden unit gets the same gradient, so they stay equal.
-    trainer = trained(2, dataset="gauss", init="zeros", hidden="4-tanh")
+    trainer = trained(spec_for(dataset="gauss", init="zeros", hidden="4-tanh"), 2)
     w = trainer.model[0].weight
     assert torch.allclose(w, w[:1].expand_as(w))

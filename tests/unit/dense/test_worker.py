@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
-from polling import settled, wait_for
+from support import settled, wait_for
 
 import playground.core.worker as worker_module
 from playground.dense.spec import Experiment

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from support import layers
 
 from playground.images.model import build_image_model
 from playground.images.presets import apply_preset
@@ -22,19 +23,12 @@ from playground.images.runner import (
     first_layer,
     spec_change,
 )
-from playground.images.spec import ImageExperiment, parse_layers
+from playground.images.spec import ImageExperiment
 
 DIGITS = ImageExperiment()  # the dense default on the 8x8 digits
 CNN = apply_preset(DIGITS, "digits_cnn")
 STEPS = math.ceil(DIGITS.n_train / DIGITS.batch_size)  # batches per epoch
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-def layers(text: str):
-    notes: list = []
-    parsed = parse_layers(text, notes)
-    assert not notes, notes
-    return parsed
 
 
 def run_until_paused(runner: ImageRunner, limit: int = 400) -> None:

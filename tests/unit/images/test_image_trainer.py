@@ -13,23 +13,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
+from support import CPU, layers
 from torch import nn
 
 from playground.images.augment import augment
 from playground.images.model import summarize
-from playground.images.spec import ImageExperiment, parse_layers
+from playground.images.spec import ImageExperiment
 from playground.images.trainer import HISTORY_COLUMNS, ImageTrainer, load_splits
 
-CPU = torch.device("cpu")
 DIGITS = ImageExperiment()  # digits, the small dense default network
 N_TRAIN = DIGITS.n_train
-
-
-def layers(text: str):
-    notes: list = []
-    parsed = parse_layers(text, notes)
-    assert not notes, notes
-    return parsed
 
 
 def trainer(spec: ImageExperiment = DIGITS, splits=None) -> ImageTrainer:
@@ -48,13 +41,7 @@ def same_weights(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors on a shared 2-core machine: a second thread only waits on the first."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/unit/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from polling import settled, wait_for
+from support import settled, wait_for
 
 from playground.images.spec import ImageExperiment
 from playground.images.worker import ImageSnapshot, ImageWorker
