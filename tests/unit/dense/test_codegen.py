@@ -21,9 +21,8 @@ from playground.core import catalog
 from playground.data import table as table_data
 from playground.data.features import FEATURES
 from playground.dense.codegen import keras_code, pytorch_script
-from playground.dense.codegen.keras_script import KERAS_ACTIVATIONS
-from playground.dense.codegen.torch_script import TORCH_ACTIVATIONS
-from playground.dense.codegen.toy2d_data import feature_sources
+from playground.dense.codegen.data import feature_sources
+from playground.dense.codegen.settings import KERAS_ACTIVATIONS, TORCH_ACTIVATIONS
 from playground.dense.table_spec import TableExperiment
 from playground.dense.trainer import Trainer
 
