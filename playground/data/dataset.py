@@ -1,10 +1,12 @@
-"""Experiment -> train/test arrays of a 2D toy set, seeded and split."""
+"""Experiment -> train/test arrays of a 2D toy set, seeded and split; the
+stratified split that tables and image sets share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from playground.core import catalog
 from playground.data.toy2d import EXTENT
@@ -32,3 +34,22 @@ def make_dataset(spec) -> Dataset:
     x, y = x[order], y[order]
     n = spec.n_train
     return Dataset(x[:n], y[:n], x[n:], y[n:], info.problem)
+
+
+def stratified_split(positions: np.ndarray, labels: np.ndarray | None, n_out: int,
+                     seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split positions (N,) into (kept, taken out), n_out taken, keeping class shares.
+
+    Stratification needs every class twice and each side at least one of each
+    class; when that cannot hold, or labels is None, a plain seeded shuffle.
+    """
+    if n_out <= 0:
+        return positions, positions[:0]
+    if n_out >= len(positions):
+        return positions[:0], positions
+    if labels is not None:
+        counts = np.unique(labels, return_counts=True)[1]
+        if counts.min() < 2 or min(n_out, len(positions) - n_out) < len(counts):
+            labels = None
+    kept, out = train_test_split(positions, test_size=n_out, random_state=seed, stratify=labels)
+    return kept, out

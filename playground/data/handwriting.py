@@ -1,10 +1,9 @@
 """The learner's own drawing or photo, turned into an image like those the network saw.
 
-A network trained on MNIST expects light ink on black, the digit's longer
-side 20 px, its centre of mass in the middle of 28x28. sklearn's digits are
-8x8 blocks counting ink in 4x4 cells of a 32x32 bitmap that the digit fills
-top to bottom. A canvas gives dark strokes on white at any size and place;
-without this preprocessing a good network gives silly answers.
+MNIST digits are light ink on black, the longer side 20 px, the centre of mass
+in the middle of 28x28; sklearn's 8x8 digits count ink in 4x4 cells of a 32x32
+bitmap the digit fills. A canvas gives dark strokes on white, anywhere, at any
+size: without this a good network gives silly answers.
 """
 
 from __future__ import annotations
@@ -98,9 +97,8 @@ def fit_longer_side(glyph: np.ndarray, side: int) -> np.ndarray:
     h, w = glyph.shape
     scale = side / max(h, w)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
-    resized = Image.fromarray(glyph.astype(np.float32)).resize(
-        (new_w, new_h), Image.Resampling.LANCZOS
-    )
+    picture = Image.fromarray(glyph.astype(np.float32))
+    resized = picture.resize((new_w, new_h), Image.Resampling.LANCZOS)
     return np.clip(np.asarray(resized), 0.0, 1.0)  # Lanczos rings slightly past [0, 1]
 
 

@@ -28,14 +28,8 @@ ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 CHUNK = 64 * 1024
 
 # IDX type code -> big-endian numpy dtype of one value.
-IDX_DTYPES = {
-    0x08: np.dtype(">u1"),
-    0x09: np.dtype(">i1"),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
+IDX_DTYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
+              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
 class IdxError(ValueError):
@@ -117,8 +111,7 @@ def parse_idx(raw: bytes) -> np.ndarray:
 
 def cache_dir() -> Path:
     """Where downloads live: $PLAYGROUND_DATA_DIR, else the user's cache folder."""
-    explicit = os.environ.get("PLAYGROUND_DATA_DIR")
-    if explicit:
+    if explicit := os.environ.get("PLAYGROUND_DATA_DIR"):
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "nn-playground"
@@ -139,14 +132,9 @@ def md5_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fetch(
-    name: str,
-    *,
-    root: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    sources: dict | None = None,
-    timeout: float = 30,
-) -> dict[str, np.ndarray]:
+def fetch(name: str, *, root: Path | None = None, sources: dict | None = None,
+          progress: Callable[[int, int], None] | None = None,
+          timeout: float = 30) -> dict[str, np.ndarray]:
     """Data set name -> {role: array}: images (N, 28, 28) uint8, labels (N,) uint8.
 
     Cached files are reused when their md5 matches; anything else is
@@ -186,8 +174,6 @@ def download_all(source, roles, folder, progress, timeout) -> None:
     The total is the sum of the Content-Lengths, so it is only known once every
     file has answered; until then progress gets total 0 (show bytes, not a bar).
     """
-    if not roles:
-        return
     done = 0
     sizes: dict[str, int] = {}
 

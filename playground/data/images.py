@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from playground.data import idx
+from playground.data.dataset import stratified_split
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = (
@@ -57,18 +56,13 @@ class ImageSplits:
     std: float  # what was divided by (1 when normalisation is off)
 
 
-def load_images(
-    name: str,
-    *,
-    root: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> ImageSet:
+def load_images(name: str, *, root: Path | None = None) -> ImageSet:
     """Data set name -> every image of it; MNIST-like sets may download (idx.DataUnavailable)."""
     if name == "digits":
         return load_digits()
     if name not in IMAGE_DATASETS:
         raise KeyError(f"unknown image data set {name!r}; known: {sorted(IMAGE_DATASETS)}")
-    arrays = idx.fetch(name, root=root, progress=progress)
+    arrays = idx.fetch(name, root=root)
     # Train files first, so the official order survives for anyone who looks.
     pixels = np.concatenate([arrays["train_images"], arrays["test_images"]])  # (N, 28, 28) u8
     labels = np.concatenate([arrays["train_labels"], arrays["test_labels"]])  # (N,) u8
@@ -87,14 +81,8 @@ def load_digits() -> ImageSet:
     return ImageSet("digits", x, bunch.target.astype(np.int64), DIGIT_CLASSES)
 
 
-def split_images(
-    images: ImageSet,
-    subset: int,
-    val_ratio: float,
-    test_ratio: float,
-    normalize: bool,
-    seed: int,
-) -> ImageSplits:
+def split_images(images: ImageSet, subset: int, val_ratio: float, test_ratio: float,
+                 normalize: bool, seed: int) -> ImageSplits:
     """Seeded, class-stratified subset, then train/val/test; every part gets >= 1 image.
 
     Normalisation uses the train part's statistics only, so nothing about the
@@ -142,23 +130,3 @@ def part_sizes(n: int, test_ratio: float, val_ratio: float) -> tuple[int, int]:
     n_val = int(min(max(round(n * val_ratio), 1), n - n_test - 1))
     return n_test, n_val
 
-
-def stratified_split(
-    positions: np.ndarray, labels: np.ndarray, n_out: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split positions (N,) into (kept, taken out), n_out taken, keeping class shares.
-
-    Stratification needs every class twice and each side at least one image
-    per class; when that cannot hold, fall back to a plain seeded shuffle.
-    """
-    if n_out <= 0:
-        return positions, positions[:0]
-    if n_out >= len(positions):
-        return positions[:0], positions
-    counts = np.unique(labels, return_counts=True)[1]
-    smaller_side = min(n_out, len(positions) - n_out)
-    can_stratify = counts.min() >= 2 and smaller_side >= len(counts)
-    kept, out = train_test_split(
-        positions, test_size=n_out, random_state=seed, stratify=labels if can_stratify else None
-    )
-    return kept, out

@@ -1,15 +1,9 @@
 """A CSV the user uploads -> a checked table -> the network's (N, F) inputs.
 
-The bytes come from a stranger's browser, so nothing about them is trusted:
-every way a file can be broken ends as a `TableError` whose `code` the page
-turns into a translated message (never a pandas traceback, never a hang), and
-every surprise we can live with (a sampled file, a semicolon separator,
-infinite values) becomes a `TableNote` the page shows as a notice.
-
-Reading is cheap where files are big: the size is checked before anything
-else, the separator and the header come from the first few lines (so a
-10,000-column file is refused before pandas sees it), pandas' C parser reads
-the rest, and only the kept sample (at most MAX_ROWS rows) is classified.
+The bytes come from a stranger's browser: every way a file can be broken ends
+as a `TableError` (never a pandas traceback, never a hang), every surprise we
+can live with as a `TableNote`; the page translates their codes. The size, the
+separator and the header are checked before pandas reads the whole file.
 
 Codes, with their detail keys (the translation tables key on them, keep them
 stable):
@@ -39,9 +33,8 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
-from playground.data.dataset import Dataset
+from playground.data.dataset import Dataset, stratified_split
 
 MAX_BYTES = 50 * 2**20  # bigger uploads are refused ("too_big")
 MAX_COLUMNS = 200  # more columns are refused ("too_many_columns")
@@ -78,21 +71,15 @@ class TableError(ValueError):
         return (partial(TableError, self.code, **self.detail), ())
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class TableNote:
     """Something the user should know that does not stop them."""
 
     code: str
     detail: dict = field(default_factory=dict)  # str/int values
 
-    def _key(self):
-        return self.code, tuple(sorted(self.detail.items()))
-
-    def __eq__(self, other):
-        return isinstance(other, TableNote) and self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
+    def __hash__(self):  # the dataclass's own would hash the dict, which cannot be hashed
+        return hash((self.code, frozenset(self.detail.items())))
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,15 +194,12 @@ def _sniff(text: str) -> tuple[str, list[str]]:
     fields than the header are refused here: pandas would silently read the
     first such row as an index.
     """
-    end = 0  # the head: whole lines only, unless the header alone is longer than HEAD_CHARS
-    for _ in range(HEAD_LINES):
-        newline = text.find("\n", end, HEAD_CHARS)
-        if newline < 0:
-            if end == 0 or len(text) <= HEAD_CHARS:
-                end = min(len(text), HEAD_CHARS)
-            break
-        end = newline + 1
-    head = text[:end]
+    head = text[:HEAD_CHARS]
+    lines = head.split("\n")
+    if len(lines) > HEAD_LINES:
+        head = "\n".join(lines[:HEAD_LINES]) + "\n"
+    elif len(text) > HEAD_CHARS and len(lines) > 1:  # a cut line is left out, not the header
+        head = head[: head.rindex("\n") + 1]
     best, best_score, best_rows = ",", None, []
     for rank, sep in enumerate(SEPARATORS):
         rows = _records(head, sep)
@@ -242,14 +226,11 @@ def _sniff(text: str) -> tuple[str, list[str]]:
 def _column_names(header: list[str], notes: list[TableNote]) -> list[str]:
     """Stripped header names; duplicates refused, blank names become "column_<position>"."""
     names = [h.strip() for h in header]
-    seen, twice = set(), []
-    for n in names:
-        if n and n in seen and n not in twice:
-            twice.append(n)
-        seen.add(n)
+    # Named twice or more, in the order of their second appearance.
+    twice = dict.fromkeys(n for i, n in enumerate(names) if n and n in names[:i])
     if twice:
         raise TableError("duplicate_columns", columns=_names(twice))
-    unnamed = []
+    seen, unnamed = set(names), []
     for i, n in enumerate(names):
         if not n:
             new = f"column_{i + 1}"
@@ -286,8 +267,7 @@ def _parse(text: str, sep: str, names: list[str]) -> pd.DataFrame:
 
 def _classify(frame: pd.DataFrame, sep: str, notes: list[TableNote]):
     """Each column -> numeric (float64, infinities made missing), categorical (str) or empty."""
-    columns, kinds = {}, {}
-    infinite, n_infinite, empty, comma = [], 0, [], []
+    columns, kinds, infinite, comma = {}, {}, {}, []  # infinite: column -> count
     for col in frame.columns:
         s = frame[col]
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
@@ -302,27 +282,23 @@ def _classify(frame: pd.DataFrame, sep: str, notes: list[TableNote]):
                 if dotted.notna().sum() == s.notna().sum() and s.str.contains(",").any():
                     number = dotted
                     comma.append(col)
-            if number.notna().sum() != s.notna().sum():
-                kinds[col] = "categorical" if s.notna().any() else "empty"
-                columns[col] = s if s.notna().any() else pd.Series(np.nan, index=s.index)
-                if kinds[col] == "empty":
-                    empty.append(col)
+            if number.notna().sum() != s.notna().sum():  # so s has a value
+                kinds[col], columns[col] = "categorical", s
                 continue
             s = number
         values = s.to_numpy(dtype=np.float64, na_value=np.nan)  # (N,)
         bad = np.isinf(values)
         if bad.any():
             values = np.where(bad, np.nan, values)
-            infinite.append(col)
-            n_infinite += int(bad.sum())
+            infinite[col] = int(bad.sum())
         kinds[col] = "empty" if np.isnan(values).all() else "numeric"
-        if kinds[col] == "empty":
-            empty.append(col)
         columns[col] = pd.Series(values, index=frame.index)
     if comma:
         notes.append(TableNote("decimal_comma", {"columns": _names(comma)}))
     if infinite:
-        notes.append(TableNote("infinite", {"columns": _names(infinite), "count": n_infinite}))
+        count = sum(infinite.values())
+        notes.append(TableNote("infinite", {"columns": _names(infinite), "count": count}))
+    empty = [col for col, kind in kinds.items() if kind == "empty"]
     if empty:
         notes.append(TableNote("empty_columns", {"columns": _names(empty)}))
     return pd.DataFrame(columns, index=frame.index), kinds
@@ -422,21 +398,18 @@ def prepare(table: Table, target: str, features: Sequence[str], task: str,
 
     # Rows without a target are always dropped: there is nothing to learn from them.
     rows = frame.loc[frame[target].notna(), [*source, target]]
-    n_imputed, imputed = 0, []
+    holes = rows[source].isna().sum()  # missing cells per feature
+    imputed = [] if missing == "drop" else [col for col in source if holes[col]]
     if missing == "drop":
         rows = rows.dropna()
     else:  # fill each feature from the rows kept: the median, or the most frequent value
         rows = rows.copy()
-        for col in source:
-            holes = int(rows[col].isna().sum())
-            if holes == 0:
-                continue
-            if holes == len(rows):
+        for col in imputed:
+            if holes[col] == len(rows):
                 raise TableError("feature_empty", column=col)
             fill = rows[col].median() if kinds[col] == "numeric" else rows[col].mode().iloc[0]
             rows[col] = rows[col].fillna(fill)
-            n_imputed += holes
-            imputed.append(col)
+    n_imputed = int(holes[imputed].sum())
     n_dropped = len(frame) - len(rows)
     if len(rows) < 4:
         raise TableError("too_few_rows", rows=len(rows))
@@ -496,14 +469,8 @@ def to_dataset(prepared: Prepared, train_ratio: float, seed: int) -> Dataset:
     x, y = prepared.x, prepared.y
     n = len(y)
     n_train = min(max(round(n * train_ratio), 1), n - 1)
-    stratify = None
-    if prepared.problem != "regression":
-        counts = np.bincount(y)
-        n_classes = int((counts > 0).sum())
-        if counts[counts > 0].min() >= 2 and min(n_train, n - n_train) >= n_classes:
-            stratify = y
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, train_size=n_train, test_size=n - n_train, random_state=seed, stratify=stratify
-    )
+    labels = None if prepared.problem == "regression" else y
+    train, test = stratified_split(np.arange(n), labels, n - n_train, seed)
     extent = max(1.0, 1.05 * float(np.abs(x).max()))  # the boundary plot's [-extent, extent]²
-    return Dataset(x_train, y_train, x_test, y_test, prepared.problem, extent, inputs_ready=True)
+    return Dataset(x[train], y[train], x[test], y[test], prepared.problem, extent,
+                   inputs_ready=True)

@@ -20,9 +20,7 @@ def _seed(rng: np.random.Generator) -> int:
 
 
 def circle(n: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
-    X, y = skd.make_circles(
-        n_samples=n, noise=noise * 0.25, factor=0.45, random_state=_seed(rng)
-    )
+    X, y = skd.make_circles(n_samples=n, noise=noise * 0.25, factor=0.45, random_state=_seed(rng))
     # make_circles labels the outer ring 0; the inner disc is class 1.
     X = np.clip(X * EXTENT * 0.8, -EXTENT, EXTENT)
     return X.astype(np.float32), y.astype(np.int64)
@@ -38,31 +36,24 @@ def xor(n: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
 
 
 def gauss(n: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
-    X, y = skd.make_blobs(
-        n_samples=n,
-        centers=[[2.0, 2.0], [-2.0, -2.0]],
-        cluster_std=0.5 + noise * 4.0,
-        random_state=_seed(rng),
-    )
+    X, y = skd.make_blobs(n_samples=n, centers=[[2.0, 2.0], [-2.0, -2.0]],
+                          cluster_std=0.5 + noise * 4.0, random_state=_seed(rng))
     return np.clip(X, -EXTENT, EXTENT).astype(np.float32), y.astype(np.int64)
 
 
 def spiral(n: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
     # Two interleaved arms, r growing linearly with the angle (as TF Playground).
-    half = n // 2
-    counts = (half, n - half)
-    parts, labels = [], []
-    for label, (count, delta) in enumerate(zip(counts, (0.0, np.pi))):
+    counts = (n // 2, n - n // 2)
+    parts = []
+    for count, delta in zip(counts, (0.0, np.pi)):
         i = np.arange(count)
         r = i / count * 5.0
         t = 1.75 * i / count * 2 * np.pi + delta
         pts = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
         pts += rng.uniform(-1.0, 1.0, size=pts.shape) * noise * 2.0
         parts.append(pts)
-        labels.append(np.full(count, label))
-    X = np.concatenate(parts)
-    y = np.concatenate(labels)
-    return X.astype(np.float32), y.astype(np.int64)
+    y = np.repeat([0, 1], counts)
+    return np.concatenate(parts).astype(np.float32), y.astype(np.int64)
 
 
 def moons(n: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
@@ -75,10 +66,8 @@ def blobs(n: int, noise: float, rng: np.random.Generator, n_classes: int = 3):
     # Centres evenly spaced on a circle so every class is equally reachable.
     angles = np.linspace(0, 2 * np.pi, n_classes, endpoint=False) + np.pi / 2
     centres = np.stack([np.cos(angles), np.sin(angles)], axis=1) * 3.5
-    X, y = skd.make_blobs(
-        n_samples=n, centers=centres, cluster_std=0.6 + noise * 4.0,
-        random_state=_seed(rng),
-    )
+    X, y = skd.make_blobs(n_samples=n, centers=centres, cluster_std=0.6 + noise * 4.0,
+                          random_state=_seed(rng))
     return np.clip(X, -EXTENT, EXTENT).astype(np.float32), y.astype(np.int64)
 
 

@@ -1,13 +1,10 @@
 """One layer of an image network, its compact text form, and its validation.
 
-A stack is written one layer per comma-separated item:
-"conv:32:3:1:valid:relu" (filters:kernel:stride:padding:activation),
-"maxpool:2:0" (kernel:stride, 0 = stride equals kernel, Keras's default),
-"avgpool:2:0", "dense:512:relu" (units:activation), "dropout:0.5", "flatten",
-"batchnorm". Trailing values may be left out and take the kind's defaults.
-JSON may also give a layer as a dict {"kind": "conv", "filters": 32, ...} or a
-list ["conv", 32, 3]. Parsing clamps or replaces bad values with a Note each
-and leaves out (with a note) what cannot be read; it never raises.
+A stack is one layer per comma-separated item: "conv:32:3:1:valid:relu"
+(filters:kernel:stride:padding:activation), "maxpool:2:0" and "avgpool:2:0"
+(kernel:stride, 0 = stride equals kernel, as Keras), "dense:512:relu",
+"dropout:0.5", "flatten", "batchnorm"; trailing values may be left out. JSON
+may also give a layer as a dict {"kind": "conv", ...} or a list ["conv", 32, 3].
 """
 
 from __future__ import annotations
@@ -44,29 +41,22 @@ POOL_DEFAULTS: dict[str, int] = {"kernel": 2, "stride": 0}
 
 # (min, max) of the numeric fields; pools have their own kernel and stride ranges.
 LAYER_LIMITS: dict[str, tuple[float, float]] = {
-    "units": (1, 1024),
-    "filters": (1, 256),
-    "kernel": (1, 11),
-    "stride": (1, 4),
+    "units": (1, 1024), "filters": (1, 256), "kernel": (1, 11), "stride": (1, 4),
     "rate": (0.0, 0.9),
-}
+}  # fmt: skip
 POOL_LIMITS: dict[str, tuple[int, int]] = {"kernel": (1, 8), "stride": (0, 8)}
 
 
 def layer_default(kind: str, name: str) -> Any:
-    if kind in POOL_KINDS and name in POOL_DEFAULTS:
-        return POOL_DEFAULTS[name]
-    return BASE_DEFAULTS[name]
+    return (POOL_DEFAULTS if kind in POOL_KINDS else {}).get(name, BASE_DEFAULTS[name])
 
 
 @dataclass(frozen=True)
 class ImageLayer:
     """One layer of the stack (never the output layer: the builder adds it).
 
-    Fields a kind does not use are reset to their defaults on construction, so
-    equal layers compare equal. `kernel` and `stride` left as None take the
-    kind's default: 3 and 1 for conv, 2 and 0 for pools. Values are not
-    range-checked here; `parse_layer` does that.
+    Fields a kind does not use are reset to their defaults, so equal layers
+    compare equal; None takes the kind's default. `parse_layer` checks ranges.
     """
 
     kind: str  # one of LAYER_KINDS
@@ -131,8 +121,8 @@ def parse_layers(raw: Any, notes: list[Note]) -> tuple[ImageLayer, ...]:
 
 
 def parse_layer(item: Any, notes: list[Note]) -> ImageLayer | None:
-    """One layer from text, a dict, a list or an ImageLayer; None (with a
-    "bad_image_layer" note) when it cannot be read at all."""
+    """One layer from text, a dict, a list or an ImageLayer. Bad values are
+    clamped or replaced with a Note each; None (noted) when it cannot be read."""
     if isinstance(item, ImageLayer):
         item = item.to_dict()
     if isinstance(item, str):
@@ -144,18 +134,15 @@ def parse_layer(item: Any, notes: list[Note]) -> ImageLayer | None:
     else:
         kind, values = None, []
     kind = kind.strip().lower() if isinstance(kind, str) else None
-    if kind not in LAYER_FIELDS:
+    names = LAYER_FIELDS.get(kind, ())
+    if kind not in LAYER_FIELDS or (isinstance(values, list) and len(values) > len(names)):
         notes.append(Note("bad_image_layer", "layers", short(item)))
         return None
-    names = LAYER_FIELDS[kind]
     if isinstance(values, dict):
         for key in values:
             if key != "kind" and key not in BASE_DEFAULTS:  # other kinds' fields: silent
                 notes.append(Note("ignored", f"layers.{short(key)}", short(values[key])))
         given = {name: values[name] for name in names if name in values}
-    elif len(values) > len(names):
-        notes.append(Note("bad_image_layer", "layers", short(item)))
-        return None
     else:
         given = {name: v for name, v in zip(names, values) if str(v).strip() != ""}
     return ImageLayer(kind, **{name: _field(kind, name, v, notes) for name, v in given.items()})

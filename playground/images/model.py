@@ -1,26 +1,22 @@
 """ImageExperiment -> shapes, parameter counts and problems, then a torch model.
 
-`summarize` walks the layer stack with shape arithmetic only (no tensors), so
-the page can show a Keras-style table and explain a stack that cannot work
-before anything is built. A faulty layer gets a `Problem` and no output shape,
-and the walk goes on as if it were not there, so every problem shows at once.
-`build_image_model` turns an ok summary into an nn.Sequential whose last
-layer is a plain Linear: softmax belongs to the cross-entropy loss.
-
-Shapes are per image, without the batch dimension: (C, H, W) or (N,).
+`summarize` uses shape arithmetic only, so the page can explain a stack that
+cannot work before anything is built; a faulty layer gets a `Problem` and the
+walk goes on without it, so every problem shows at once. Shapes are per image,
+without the batch dimension: (C, H, W) or (N,).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import torch
 from torch import nn
 
 from playground.core import catalog
-from playground.images.layers import ImageLayer
+from playground.images.layers import POOL_KINDS, ImageLayer
 from playground.images.spec import N_CLASSES, ImageExperiment
 
 MAX_PARAMS = 5_000_000  # a shared server trains these on its CPU
@@ -73,13 +69,9 @@ class Summary:
 
     def frame(self) -> pd.DataFrame:
         """Columns layer, output, params: the table as Keras prints it."""
-        return pd.DataFrame(
-            {
-                "layer": [row.label for row in self.rows],
-                "output": ["—" if row.output is None else str(row.output) for row in self.rows],
-                "params": [row.params for row in self.rows],
-            }
-        )
+        rows = [(row.label, "—" if row.output is None else str(row.output), row.params)
+                for row in self.rows]
+        return pd.DataFrame(rows, columns=["layer", "output", "params"])
 
 
 def summarize(spec_or_layers, input_shape=None, n_classes: int = N_CLASSES) -> Summary:
@@ -136,60 +128,50 @@ def _step(i: int, layer: ImageLayer, shape: tuple[int, ...]) -> tuple[LayerShape
         return _flatten_row(i, shape), None
     if layer.kind == "dense":
         params = layer.units * (shape[0] + 1)
-        return _with(row, (layer.units,), params, activation=layer.activation), None
+        return replace(row, output=(layer.units,), params=params,
+                       activation=layer.activation), None
     if layer.kind == "dropout":
         return row, None
     if layer.kind == "batchnorm":  # 1d on (N,), 2d on (C, H, W): a scale and a shift each
-        return _with(row, shape, 2 * shape[0]), None
+        return replace(row, params=2 * shape[0]), None
     c, h, w = shape
     k = layer.kernel
-    if layer.kind == "conv":
+    if layer.kind == "conv" and layer.padding == "same":
+        # As Keras/TensorFlow: out = ceil(in / s), the odd pixel of padding after.
         s = layer.stride
-        if layer.padding == "same":  # as Keras/TensorFlow: out = ceil(in / s), extra pad after
-            out_h, out_w = math.ceil(h / s), math.ceil(w / s)
-            pad_h = max((out_h - 1) * s + k - h, 0)
-            pad_w = max((out_w - 1) * s + k - w, 0)
-            pad = (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
-        elif k > h or k > w:
-            return _bad(row), Problem("conv_too_big", i, {"kernel": k, "input": (h, w)})
-        else:
-            out_h, out_w, pad = (h - k) // s + 1, (w - k) // s + 1, (0, 0, 0, 0)
-        output = (layer.filters, out_h, out_w)
+        out_h, out_w = math.ceil(h / s), math.ceil(w / s)
+        pad_h = max((out_h - 1) * s + k - h, 0)
+        pad_w = max((out_w - 1) * s + k - w, 0)
+        pad = (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
+    elif k > h or k > w:
+        code = "conv_too_big" if layer.kind == "conv" else "pool_too_big"
+        return replace(row, output=None), Problem(code, i, {"kernel": k, "input": (h, w)})
+    else:
+        s = layer.stride if layer.kind == "conv" else layer.pool_stride
+        out_h, out_w, pad = (h - k) // s + 1, (w - k) // s + 1, (0, 0, 0, 0)
+    if layer.kind == "conv":
         params = layer.filters * (c * k * k + 1)
-        row = _with(row, output, params, activation=layer.activation, pad=pad)
-    else:  # maxpool, avgpool
-        if k > h or k > w:
-            return _bad(row), Problem("pool_too_big", i, {"kernel": k, "input": (h, w)})
-        s = layer.pool_stride
-        row = _with(row, (c, (h - k) // s + 1, (w - k) // s + 1), 0)
-    if min(row.output) <= 0:  # unreachable after the checks above; kept as a guard
-        return _bad(row), Problem("empty_output", i, {"shape": row.output})
-    return row, None
-
-
-def _with(row: LayerShape, output, params: int, **changes) -> LayerShape:
-    return LayerShape(**{**row.__dict__, "output": tuple(output), "params": params, **changes})
-
-
-def _bad(row: LayerShape) -> LayerShape:
-    return LayerShape(**{**row.__dict__, "output": None, "params": 0})
+        row = replace(row, output=(layer.filters, out_h, out_w), params=params,
+                      activation=layer.activation, pad=pad)
+    else:
+        row = replace(row, output=(c, out_h, out_w))
+    if min(row.output) > 0:
+        return row, None
+    # Only from an input with a zero-sized side.
+    return replace(row, output=None, params=0), Problem("empty_output", i, {"shape": row.output})
 
 
 def _label(layer: ImageLayer) -> str:
+    window = f"{layer.kernel}×{layer.kernel}"
     if layer.kind == "conv":
-        extra = (f" stride {layer.stride}" if layer.stride != 1 else "") + (
-            " same" if layer.padding == "same" else ""
-        )
-        return f"Conv2D {layer.filters} {layer.kernel}×{layer.kernel}{extra}"
-    if layer.kind in ("maxpool", "avgpool"):
-        name = "MaxPool" if layer.kind == "maxpool" else "AvgPool"
-        extra = f" stride {layer.pool_stride}" if layer.pool_stride != layer.kernel else ""
-        return f"{name} {layer.kernel}×{layer.kernel}{extra}"
-    if layer.kind == "dense":
-        return f"Dense {layer.units}"
-    if layer.kind == "dropout":
-        return f"Dropout {layer.rate:g}"
-    return {"flatten": "Flatten", "batchnorm": "BatchNorm"}[layer.kind]
+        stride = f" stride {layer.stride}" if layer.stride != 1 else ""
+        same = " same" if layer.padding == "same" else ""
+        return f"Conv2D {layer.filters} {window}{stride}{same}"
+    if layer.kind in POOL_KINDS:  # "MaxPool 2×2", "AvgPool 3×3 stride 2"
+        stride = f" stride {layer.pool_stride}" if layer.pool_stride != layer.kernel else ""
+        return f"{layer.kind[:3].title()}Pool {window}{stride}"
+    return {"dense": f"Dense {layer.units}", "dropout": f"Dropout {layer.rate:g}",
+            "flatten": "Flatten", "batchnorm": "BatchNorm"}[layer.kind]  # fmt: skip
 
 
 # ---- building ----------------------------------------------------------------
@@ -199,19 +181,15 @@ def build_image_model(
     n_classes: int = N_CLASSES,
     generator: torch.Generator | None = None,
 ) -> nn.Sequential:
-    """The network for an ok summary (check `summarize(...).ok` first; a faulty
-    stack raises ValueError). Module layout, one entry per row of the summary:
-    conv -> [ZeroPad2d when the padding is uneven], Conv2d, activation (always
-    present, nn.Identity for "linear"); dense -> Linear, activation; a pool,
-    Flatten, Dropout or BatchNorm -> one module; output -> Linear, no softmax.
-    With a generator, weights are drawn from it (same seed, same weights)."""
+    """The network for an ok summary (a faulty stack raises ValueError), per row:
+    conv -> [ZeroPad2d when the padding is uneven], Conv2d, activation (always,
+    nn.Identity for "linear"); dense -> Linear, activation; output -> Linear,
+    softmax left to the loss; any other layer -> one module. With a generator,
+    weights are drawn from it (same seed, same weights)."""
     summary = summarize(spec_or_layers, input_shape, n_classes)
     if not summary.ok:
         raise ValueError(f"cannot build this stack: {[p.code for p in summary.problems]}")
-    modules: list[nn.Module] = []
-    for row in summary.rows:
-        modules.extend(_modules(row))
-    model = nn.Sequential(*modules)
+    model = nn.Sequential(*[module for row in summary.rows for module in _modules(row)])
     if generator is not None:
         init_weights(model, generator)
     return model
@@ -232,10 +210,9 @@ def _modules(row: LayerShape) -> list[nn.Module]:
                          padding=(top, left) if even else 0)  # fmt: skip
         pad = [] if even else [nn.ZeroPad2d(row.pad)]
         return [*pad, conv, catalog.ACTIVATIONS[layer.activation]()]
-    if row.kind == "maxpool":
-        return [nn.MaxPool2d(layer.kernel, layer.pool_stride)]
-    if row.kind == "avgpool":
-        return [nn.AvgPool2d(layer.kernel, layer.pool_stride)]
+    if row.kind in POOL_KINDS:
+        pool = nn.MaxPool2d if row.kind == "maxpool" else nn.AvgPool2d
+        return [pool(layer.kernel, layer.pool_stride)]
     if row.kind == "dropout":
         return [nn.Dropout(layer.rate)]
     return [nn.BatchNorm2d(n_in) if len(row.input) == 3 else nn.BatchNorm1d(n_in)]
@@ -266,7 +243,3 @@ def first_weights(model: nn.Sequential) -> torch.Tensor:
         if isinstance(module, (nn.Conv2d, nn.Linear)):
             return module.weight.detach()
     raise ValueError("the model has no Conv2d or Linear layer")
-
-
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -1,16 +1,10 @@
 """Named image networks: dicts of overrides on an ImageExperiment.
 
-Each preset sets the layer stack and the training settings of a classic primer
-model (optimizer, learning rate, batch size) and nothing else: the dataset,
-subset and seed stay as the user chose, so "cnn" can be tried on digits or on
-Fashion-MNIST alike. The output layer, Dense(10) with softmax, is never part of
-a stack: the model builder always appends it.
-
-Values are written the way a link or a JSON file writes them, and go through
-`ImageExperiment.parse` like any other input (see `apply_preset`). The
-functions take the spec (or its class) as an argument, so this module needs
-nothing from playground.images.spec, which reads PRESETS to declare its fields.
-Parameter counts below are on a 28x28 input; tests check them.
+A preset sets the layer stack and training settings of a classic primer model
+and nothing else, so "cnn" can be tried on digits or on Fashion-MNIST alike.
+Values are written as a link writes them and parsed like any input. The spec
+class is passed in, so this module needs nothing from images/spec.py (which
+reads PRESETS). Parameter counts are on a 28x28 input; tests check them.
 """
 
 from __future__ import annotations
@@ -22,53 +16,28 @@ from typing import Any
 # Keys a preset may set; everything else stays as it was.
 PRESET_KEYS = ("layers", "optimizer", "lr", "batch_size")
 
+
+def _preset(layers: str, batch_size: int, optimizer: str = "adam", lr: float = 0.001) -> dict:
+    return {"layers": layers, "optimizer": optimizer, "lr": lr, "batch_size": batch_size}
+
+
 PRESETS: dict[str, dict] = {
     # Small and fast: the default network, sized for the 8x8 digits.
-    "digits_mlp": {
-        "layers": "flatten,dense:64:relu",
-        "optimizer": "adam",
-        "lr": 0.001,
-        "batch_size": 64,
-    },
+    "digits_mlp": _preset("flatten,dense:64:relu", 64),
     # Two same-padded convolutions that fit an 8x8 image (8 -> 4 -> 2).
-    "digits_cnn": {
-        "layers": "conv:16:3:1:same:relu,maxpool:2:0,conv:32:3:1:same:relu,maxpool:2:0,"
-        "flatten,dense:64:relu",
-        "optimizer": "adam",
-        "lr": 0.001,
-        "batch_size": 64,
-    },
+    "digits_cnn": _preset("conv:16:3:1:same:relu,maxpool:2:0,conv:32:3:1:same:relu,maxpool:2:0,"
+                          "flatten,dense:64:relu", 64),
     # Deep Learning with Python, chapter 2: Dense(512, relu) on 784 pixels,
     # RMSprop, batch 128 (defined on MNIST). 407,050 parameters.
-    "mlp512": {
-        "layers": "dense:512:relu",
-        "optimizer": "rmsprop",
-        "lr": 0.001,
-        "batch_size": 128,
-    },
+    "mlp512": _preset("dense:512:relu", 128, optimizer="rmsprop"),
     # The TensorFlow beginner quickstart without its Dropout(0.2): Flatten,
     # Dense(128, relu), Adam at Keras's defaults (lr 0.001, batch 32). 101,770 parameters.
-    "mlp128": {
-        "layers": "flatten,dense:128:relu",
-        "optimizer": "adam",
-        "lr": 0.001,
-        "batch_size": 32,
-    },
+    "mlp128": _preset("flatten,dense:128:relu", 32),
     # Two small hidden layers with a bold learning rate. 55,050 parameters.
-    "mlp64x2": {
-        "layers": "dense:64:relu,dense:64:relu",
-        "optimizer": "adam",
-        "lr": 0.01,
-        "batch_size": 32,
-    },
+    "mlp64x2": _preset("dense:64:relu,dense:64:relu", 32, lr=0.01),
     # The TensorFlow CNN tutorial's stack on one channel: 93,322 parameters.
-    "cnn": {
-        "layers": "conv:32:3:1:valid:relu,maxpool:2:0,conv:64:3:1:valid:relu,maxpool:2:0,"
-        "conv:64:3:1:valid:relu,flatten,dense:64:relu",
-        "optimizer": "adam",
-        "lr": 0.001,
-        "batch_size": 64,
-    },
+    "cnn": _preset("conv:32:3:1:valid:relu,maxpool:2:0,conv:64:3:1:valid:relu,maxpool:2:0,"
+                   "conv:64:3:1:valid:relu,flatten,dense:64:relu", 64),
 }
 
 

@@ -1,10 +1,8 @@
 """The image page's training process: an ImageTrainer driven by commands.
 
-Runs in a child process like the 2D runner (core/runner.py says why a
-process), through the same `serve` loop. Besides history rows, its
-messages carry an evaluation report (test confusion matrix, mistakes, the
-first layer's weights) and feature maps, computed at a throttled rate, and
-the class probabilities of an image the user drew or uploaded.
+Besides history rows, its messages carry a test-set report (confusion matrix,
+mistakes, the first layer's weights) and feature maps, both throttled, and the
+class probabilities of an image the user drew or uploaded.
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ import torch
 
 from playground.core.metrics import confusion_matrix
 from playground.core.runner import BaseRunner, Message, changed_fields
+from playground.data.images import normalize_like
 from playground.images.spec import ImageExperiment
 from playground.images.trainer import ImageTrainer
 
@@ -57,8 +56,6 @@ def first_layer(model: torch.nn.Sequential,
             if m.in_features != c * h * w:
                 break
             return "dense", weights.reshape(-1, c, h, w)[:, 0].numpy()
-        if x.dim() == 4:
-            seen = tuple(x.shape[1:])
         x = m(x)
         if x.dim() == 4:
             seen = tuple(x.shape[1:])
@@ -198,9 +195,8 @@ class ImageRunner(BaseRunner):
             return None
         request_id, image = self.classify_request
         self.classify_request = None
-        s = self.trainer.splits
-        x = ((np.asarray(image, np.float32) - s.mean) / s.std)[None]  # (1, C, H, W)
-        return request_id, self.trainer.probabilities(x)[0]
+        x = normalize_like(np.asarray(image, np.float32), self.trainer.splits)[None]
+        return request_id, self.trainer.probabilities(x)[0]  # x: (1, C, H, W)
 
     def extras(self, first: bool) -> dict:
         trainer = self.trainer

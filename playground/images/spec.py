@@ -1,14 +1,9 @@
 """The ImageExperiment: one validated description of an image-classifier run.
 
-The image counterpart of playground.dense.spec.Experiment, with the same contract
-(playground.core.fields): widgets, URL queries and JSON files all go through
-`ImageExperiment.parse`, which clamps numbers, replaces unknown names and drops
-unreadable layers, reporting each change as a `Note`; it never raises.
-
-Layers and their text form ("conv:32:3:1:valid:relu,maxpool:2:0,...") live in
-playground/images/layers.py, presets in playground/images/presets.py; both are
-re-exported here. The output layer is never in the stack: the model builder
-appends Dense(n_classes), softmax in the loss.
+The image counterpart of playground.dense.spec.Experiment, parsed the same way
+(playground.core.fields). Layers and their text form live in layers.py, presets
+in presets.py. The stack never holds the output layer: the model builder
+appends Dense(n_classes), its softmax in the loss.
 """
 
 from __future__ import annotations
@@ -20,22 +15,8 @@ from typing import Any
 from playground.core import catalog
 from playground.core.fields import Note, Spec, choice, fit_batch, number, parsed
 from playground.data.images import IMAGE_DATASETS, part_sizes
-from playground.images.layers import (
-    DEFAULT_LAYERS,
-    LAYER_KINDS,
-    MAX_IMAGE_LAYERS,
-    ImageLayer,
-    encode_layers,
-    parse_layer,
-    parse_layers,
-)
-from playground.images.presets import PRESETS, apply_preset, matches_preset, preset_values
-
-__all__ = [
-    "DATASET_SHAPES", "DATASET_SIZES", "DEFAULT_LAYERS", "LAYER_KINDS", "MAX_IMAGE_LAYERS",
-    "N_CLASSES", "ImageExperiment", "ImageLayer", "Note", "apply_preset", "encode_layers",
-    "matches_preset", "parse_layer", "parse_layers", "preset_values",
-]  # fmt: skip
+from playground.images.layers import DEFAULT_LAYERS, ImageLayer, parse_layers
+from playground.images.presets import PRESETS, matches_preset, preset_values
 
 DATASET_SIZES: dict[str, int] = {name: meta.size for name, meta in IMAGE_DATASETS.items()}
 DATASET_SHAPES: dict[str, tuple[int, int, int]] = {

@@ -1,37 +1,32 @@
 """Training a layer stack on images: batches, epochs, validation, early stopping.
 
-An ImageTrainer is a playground.core.training.BaseTrainer, like the dense
-Trainer, and knows nothing of pages. It trains one batch at a time
-(`train_batches` with a time budget), so a caller can answer commands in
-the middle of a long MNIST epoch. Per-batch loss and accuracy are summed on
-the device and read once per epoch: no host sync per step.
+It trains one batch at a time, so a caller can answer commands in the middle
+of a long MNIST epoch. Per-batch loss and accuracy are summed on the device
+and read once per epoch: no host sync per step.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from playground.core import catalog
 from playground.core.training import BaseTrainer
 from playground.data.images import ImageSplits, load_images, split_images
 from playground.images.augment import augment
-from playground.images.model import build_image_model
+from playground.images.model import build_image_model, conv_layers
 
 HISTORY_COLUMNS = ("epoch", "step", "train_loss", "train_acc", "val_loss", "val_acc")
 EVAL_BATCH = 1024  # images per forward pass when evaluating
 
 
-def load_splits(spec, root=None) -> ImageSplits:
+def load_splits(spec) -> ImageSplits:
     """The spec's data: its set (from the cache for MNIST), subset and split."""
-    images = load_images(spec.dataset, root=root)
-    return split_images(images, spec.subset, spec.val_ratio, spec.test_ratio,
-                        spec.normalize, spec.seed)
+    return split_images(load_images(spec.dataset), spec.subset, spec.val_ratio,
+                        spec.test_ratio, spec.normalize, spec.seed)
 
 
 class ImageTrainer(BaseTrainer):
@@ -42,13 +37,10 @@ class ImageTrainer(BaseTrainer):
         s = self.splits
         self.classes = s.classes
         self.shape = tuple(s.x_train.shape[1:])  # (C, H, W)
-
-        def tensor(a: np.ndarray) -> torch.Tensor:
-            return torch.from_numpy(np.ascontiguousarray(a)).to(self.device)
-
-        self.x_train, self.y_train = tensor(s.x_train), tensor(s.y_train)  # (N, C, H, W), (N,)
-        self.x_val, self.y_val = tensor(s.x_val), tensor(s.y_val)
-        self.x_test, self.y_test = tensor(s.x_test), tensor(s.y_test)
+        # Each part's images (N, C, H, W) and labels (N,), on the device.
+        self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test = (
+            torch.from_numpy(np.ascontiguousarray(a)).to(self.device)
+            for a in (s.x_train, s.y_train, s.x_val, s.y_val, s.x_test, s.y_test))
         # Background after normalisation: what shifted-in border pixels become.
         self.background = (0.0 - s.mean) / s.std
 
@@ -83,11 +75,6 @@ class ImageTrainer(BaseTrainer):
         self._loss_sum = torch.zeros((), device=self.device)
         self._correct = torch.zeros((), device=self.device, dtype=torch.long)
 
-    def _autocast(self):
-        if self.amp:
-            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-        return contextlib.nullcontext()
-
     def train_step(self) -> bool:
         """One mini-batch; True when it finished an epoch."""
         bs, i = self.spec.batch_size, self._next
@@ -96,7 +83,7 @@ class ImageTrainer(BaseTrainer):
         if self.spec.augment:
             x = augment(x, self.augment_gen, self.background)
         self.model.train()
-        with self._autocast():
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp):
             z = self.model(x)  # (B, K) logits
             loss = F.cross_entropy(z.float(), y)
         self.optimizer.zero_grad(set_to_none=True)
@@ -166,8 +153,7 @@ class ImageTrainer(BaseTrainer):
         z = self.logits(x)
         loss = F.cross_entropy(z, y)
         acc = (z.argmax(1) == y).float().mean()
-        loss, acc = torch.stack([loss, acc]).tolist()
-        return loss, acc
+        return tuple(torch.stack([loss, acc]).tolist())
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Normalised images (N, C, H, W) -> class probabilities (N, K)."""
@@ -177,18 +163,12 @@ class ImageTrainer(BaseTrainer):
     @torch.inference_mode()
     def feature_maps(self, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
         """One image (C, H, W) -> [(module index, maps (C', H', W'))] after each
-        convolution (after its activation when one follows)."""
+        convolution's activation."""
         self.model.eval()
+        wanted = set(conv_layers(self.model))
         out, h = [], x.unsqueeze(0).to(self.device)  # (1, C, H, W)
-        modules = list(self.model)
-        for i, m in enumerate(modules):
-            h = m(h)
-            after_conv = isinstance(m, nn.Conv2d) or (i > 0 and isinstance(modules[i - 1],
-                                                                          nn.Conv2d))
-            nxt = modules[i + 1] if i + 1 < len(modules) else None
-            activation_next = isinstance(m, nn.Conv2d) and nxt is not None and not isinstance(
-                nxt, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, nn.Dropout,
-                      nn.BatchNorm2d, nn.ZeroPad2d))
-            if after_conv and not activation_next and h.dim() == 4:
+        for i, module in enumerate(self.model):
+            h = module(h)
+            if i in wanted:
                 out.append((i, h[0].float().cpu().numpy()))
         return out

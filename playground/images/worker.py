@@ -1,9 +1,7 @@
 """The image page's handle on its training process.
 
-Same process, pipe, commands and idle pause as every worker (core/worker.py);
-the child runs an ImageRunner and its messages become ImageSnapshots. Reports
-(confusion matrix, mistakes, first layer) and feature maps arrive now and
-then; a snapshot keeps the latest of each.
+The child runs an ImageRunner; its messages become ImageSnapshots. Reports and
+feature maps arrive now and then; a snapshot keeps the latest of each.
 """
 
 from __future__ import annotations

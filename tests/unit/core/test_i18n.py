@@ -26,8 +26,9 @@ from playground.core.i18n import DEFAULT_LANG, LANGUAGES, has, table, translate
 from playground.data.table_examples import EXAMPLES
 from playground.dense.spec import Experiment
 from playground.dense.table_spec import MISSING, TASKS
+from playground.images.layers import LAYER_KINDS
 from playground.images.presets import PRESETS
-from playground.images.spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment
+from playground.images.spec import DATASET_SIZES, ImageExperiment
 from playground.lessons import LESSONS
 from playground.ui.classroom import HIDABLE, parse_app_query
 from playground.ui.text import field_label, note_text

@@ -6,16 +6,17 @@ import pytest
 import torch
 from torch import nn
 
+from playground.dense.model import count_params
+from playground.images.layers import parse_layers
 from playground.images.model import (
     MAX_PARAMS,
     build_image_model,
     conv_layers,
-    count_params,
     first_weights,
     summarize,
 )
-from playground.images.presets import PRESETS
-from playground.images.spec import ImageExperiment, apply_preset, parse_layers
+from playground.images.presets import PRESETS, apply_preset
+from playground.images.spec import ImageExperiment
 
 MNIST = (1, 28, 28)
 DIGITS = (1, 8, 8)

@@ -12,21 +12,17 @@ from hypothesis import strategies as st
 from playground.core import catalog
 from playground.core.fields import Note
 from playground.images import presets as image_presets
-from playground.images.presets import PRESET_KEYS, PRESETS
-from playground.images.spec import (
-    DATASET_SHAPES,
-    DATASET_SIZES,
+from playground.images.layers import (
     DEFAULT_LAYERS,
     LAYER_KINDS,
     MAX_IMAGE_LAYERS,
-    ImageExperiment,
     ImageLayer,
-    apply_preset,
     encode_layers,
-    matches_preset,
     parse_layer,
     parse_layers,
 )
+from playground.images.presets import PRESET_KEYS, PRESETS, apply_preset, matches_preset
+from playground.images.spec import DATASET_SHAPES, DATASET_SIZES, ImageExperiment
 
 FIELDS = {f.name: f for f in fields(ImageExperiment)}
 NUMERIC = [name for name, f in FIELDS.items() if "min" in f.metadata]
