@@ -55,11 +55,9 @@ raw |= groups.add("training", t("section.training"), ":material/speed:", control
 draft = page.parse(TABLES, spec, values | raw).with_problem(problem, n_classes)
 
 if prep is not None:
-    job = TableJob(draft, data, digest, prep.feature_names, prep.class_names,
-                   prep.y_mean, prep.y_std)
-else:
-    job = W["job"]
-W["job"] = job
+    W["job"] = TableJob(draft, data, digest, prep.feature_names, prep.class_names,
+                        prep.y_mean, prep.y_std)
+job = W["job"]
 worker = page.accept(TABLES, job.spec, job)
 controls.network_summary(groups.boxes["network"], job.spec, job.n_inputs)
 live.show(worker, table_live.draw)

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import hex_to_rgb
 
-from playground.charts.common import CLASS_COLOURS, DIVERGING, apply_layout, hex_rgb
+from playground.charts.common import CLASS_COLOURS, DIVERGING, apply_layout
 
 if TYPE_CHECKING:  # the type only: charts import no torch
     from playground.dense.probe import Grid
@@ -17,7 +18,7 @@ if TYPE_CHECKING:  # the type only: charts import no torch
 def _class_image(probs: np.ndarray, discretize: bool) -> np.ndarray:
     """(R, R, K) probabilities -> (R, R, 3) uint8: each class's colour, paled
     toward white where the model is unsure."""
-    colours = np.array([hex_rgb(c) for c in CLASS_COLOURS[: probs.shape[2]]], dtype=np.float32)
+    colours = np.array([hex_to_rgb(c) for c in CLASS_COLOURS[: probs.shape[2]]], dtype=np.float32)
     if discretize:
         probs = np.eye(probs.shape[2], dtype=np.float32)[probs.argmax(axis=2)]
     mixed = probs @ colours  # (R, R, 3)
@@ -74,7 +75,7 @@ def boundary_figure(
         ))
     extent = float(grid.xs[-1])
     apply_layout(fig, labels["title"], height)
-    fig.update_layout(hovermode="closest", margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_layout(hovermode="closest")
     fig.update_xaxes(title_text=labels["x"], range=[-extent, extent], constrain="domain")
     fig.update_yaxes(
         title_text=labels["y"], range=[-extent, extent], scaleanchor="x", constrain="domain",

@@ -1,13 +1,9 @@
 """What the figures share: colours, the layout, an empty figure, training
-curves, and the evaluation of a classifier (confusion matrix, per-class
-report) that the image and table pages both draw. Plain arrays and
-DataFrames in, Plotly figures out; no models, no Streamlit.
-
-Colours: orange for class 0 / negative values and blue for class 1 /
-positive, as TensorFlow Playground draws them; both, and the extra classes
-(Okabe-Ito), stay distinguishable with the common colour-vision deficiencies.
-Every text shown comes in through `labels`, already translated; a builder
-given nothing to draw shows `labels["empty"]` (a dash without it).
+curves, and a classifier's evaluation (confusion matrix, per-class report).
+Orange is class 0 / negative and blue class 1 / positive, as in TensorFlow
+Playground; these and the extra classes (Okabe-Ito) stay distinguishable with
+the common colour-vision deficiencies. A builder given nothing to draw shows
+`labels["empty"]` (a dash without it).
 """
 
 from __future__ import annotations
@@ -40,11 +36,6 @@ def apply_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False)
     fig.update_yaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=False)
     return fig
-
-
-def hex_rgb(hex_colour: str) -> tuple[int, int, int]:
-    h = hex_colour.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
 def empty_figure(title: str, labels: dict[str, str], height: int = 200) -> go.Figure:
@@ -83,9 +74,7 @@ def confusion_figure(
     """Counts in every cell, rows = true class (class 0 at the top), columns =
     predicted. Cells are coloured by their share of the row, so a small class's
     mistakes show as clearly as a big one's.
-
-    labels: "title", "true", "predicted", "count", "share" (and "empty").
-    """
+    labels: "title", "true", "predicted", "count", "share" (and "empty")."""
     cm = np.asarray(cm, dtype=np.int64)
     k = len(classes)
     if k == 0 or cm.size == 0:
@@ -95,10 +84,7 @@ def confusion_figure(
     names = [str(c) for c in classes]
     rows = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, rows, out=np.zeros(cm.shape), where=rows != 0)
-    custom = np.dstack([
-        np.repeat(np.array(names, dtype=object)[:, None], k, axis=1),  # true
-        np.repeat(np.array(names, dtype=object)[None, :], k, axis=0),  # predicted
-    ])
+    custom = np.array([[(true, pred) for pred in names] for true in names], dtype=object)
     ticks = list(range(k))
     fig = go.Figure(go.Heatmap(
         z=share, x=ticks, y=ticks, text=cm.tolist(), texttemplate="%{text}",

@@ -1,11 +1,6 @@
 """Figures for image classifiers: grids of small images (misclassified
 examples, first-layer filters, feature maps), one image, and a prediction's
-class probabilities (the confusion matrix is in common: tables draw it too).
-
-Plain arrays in, Plotly figures out; no models, no Streamlit. Every text
-shown comes in through the arguments or `labels`, already translated. Each
-builder given nothing to draw returns a figure holding `labels["empty"]`
-(optional; a dash without it) instead of raising.
+class probabilities. Given nothing to draw, each shows `labels["empty"]`.
 """
 
 from __future__ import annotations
@@ -54,8 +49,7 @@ def _range(images: np.ndarray, zmid: float | None) -> tuple[float, float]:
 def image_grid_figure(
     images: np.ndarray, titles: Sequence[str], cols: int, labels: dict[str, str],
     colorscale: str | list = "gray_r", zmid: float | None = None,
-    row_height: int | None = None, shared_scale: bool = True, showscale: bool = False,
-    width: int = 700,
+    shared_scale: bool = True, showscale: bool = False, width: int = 700,
 ) -> go.Figure:
     """Small multiples of (N, H, W) images, one short title over each, row-major.
 
@@ -64,10 +58,8 @@ def image_grid_figure(
     shared_scale every image uses one colour range (compare magnitudes across
     images; showscale draws its colour bar); without it each image is
     stretched to its own range and no colour bar is drawn.
-    row_height: pixels of image per row, titles get their room on top of it;
-    by default about a cell's expected width (from `width`), 50 to 120 px.
-    width: the width the figure is expected to get (the container's); only used
-    to decide where titles wrap, the figure itself fills its container.
+    width: the width the figure is expected to get (the container's), which
+    sets where titles wrap and the rows' height; the figure fills its container.
     labels: "title", "value" (hover) and "empty" (shown when N == 0).
     """
     images = np.asarray(images, dtype=np.float64)
@@ -79,8 +71,7 @@ def image_grid_figure(
     cols = max(1, min(int(cols), n))
     rows = -(-n // cols)
     chars = max(6, int(width / cols / TITLE_CHAR_PX) - 1)
-    if row_height is None:
-        row_height = int(min(120, max(50, width / cols - 12)))
+    row_height = int(min(120, max(50, width / cols - 12)))  # px of image; titles go on top
     wrapped = [_wrap(t, chars) for t in titles]
     title_px = TITLE_LINE_PX * max(t.count("<br>") + 1 for t in wrapped) + 6
     top = 36 + title_px  # the figure's title, then the first row's image titles
@@ -127,13 +118,10 @@ def image_grid_figure(
             colorbar=dict(thickness=10, len=0.6, title=dict(text=labels["value"])),
         )
     axes["title"].update(yref="container", y=1.0, yanchor="top", pad=dict(t=10))
-    fig = go.Figure(data=traces, layout=axes)
-    return fig
+    return go.Figure(data=traces, layout=axes)
 
 
-def image_figure(
-    image: np.ndarray, title: str, colorscale: str | list = "gray_r", height: int = 260,
-) -> go.Figure:
+def image_figure(image: np.ndarray, title: str, height: int = 260) -> go.Figure:
     """One image with square pixels, row 0 at the top (e.g. what the network sees)."""
     image = np.asarray(image, dtype=np.float64)
     if image.ndim != 2 or image.size == 0:
@@ -141,7 +129,7 @@ def image_figure(
     h, w = image.shape
     lo, hi = _range(image[None], None)
     fig = go.Figure(go.Heatmap(
-        z=image, zmin=lo, zmax=hi, colorscale=colorscale, showscale=False,
+        z=image, zmin=lo, zmax=hi, colorscale="gray_r", showscale=False,
         hovertemplate="(%{y}, %{x}): %{z:.3f}<extra></extra>",
     ))
     apply_layout(fig, title, height)

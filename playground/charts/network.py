@@ -2,44 +2,36 @@
 the layers with every neuron's map, one neuron's map enlarged, per-layer
 statistics over training, gradient flow and weight histograms.
 
-Plain arrays and DataFrames in, Plotly figures out; no models, no Streamlit.
-Every text shown comes in through the arguments or `labels`, already
-translated. Numbers handed to `labels[...].format(...)` print with 4
-significant digits when the template gives no format spec ("{value}"), and
-follow the template's spec when it has one ("{value:+.3f}").
-
-The network drawing is cheap to build and to render: all neuron tiles go into
-ONE RGB canvas shown as a single PNG image trace, the edges into at most 12
-line traces (sign x width bucket), and hovering/clicking comes from three
-scatter traces whose customdata say what a point is:
+The drawing stays cheap: all neuron tiles go into ONE RGB canvas shown as a
+PNG image trace, the edges into at most 12 line traces (sign x width bucket),
+and hovering/clicking comes from scatter traces whose customdata say what a
+point is, with the real neuron indices (also when only some are shown), so a
+selection indexes straight into the weights:
 
     ["n", column, neuron]      a neuron tile (column 0 = the inputs)
     ["w", layer, dst, src]     an edge: weights[layer][dst, src]
     ["b", layer, neuron]       a bias marker: biases[layer][neuron]
-
-Indices are the real neuron indices, also when only some neurons are shown,
-so `st.plotly_chart(fig, on_select="rerun", selection_mode="points")` hands
-back points that index straight into the weights.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import math
-import struct
-import zlib
+import textwrap
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
+from PIL import Image
+from plotly.colors import hex_to_rgb, sample_colorscale
 
-from playground.charts.common import DIVERGING, FONT, apply_layout, hex_rgb
+from playground.charts.common import DIVERGING, FONT, apply_layout
 
 OKABE_ITO = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000",
 )
-NEGATIVE, MIDDLE, POSITIVE = (np.array(hex_rgb(c), dtype=np.float32) for _, c in DIVERGING)
+NEGATIVE, MIDDLE, POSITIVE = (np.array(hex_to_rgb(c), dtype=np.float32) for _, c in DIVERGING)
 GRAD_FLOOR = 1e-12  # gradient norms at or below this are drawn at it on the log axis
 
 # Network drawing geometry. Canvas units are canvas pixels; a tile is R of them
@@ -56,13 +48,11 @@ EDGE_COLOURS = {1: "#0072B2", -1: "#E69F00"}
 
 
 class _Num(float):
-    """A float that prints with 4 significant digits when given no format spec."""
+    """A number for labels[...].format(): 4 significant digits unless the
+    template gives a format spec ("{value:+.3f}")."""
 
     def __format__(self, spec: str) -> str:
         return format(float(self), spec or ".4g")
-
-    def __str__(self) -> str:
-        return format(float(self), ".4g")
 
 
 # --------------------------------------------------------------------------- network
@@ -82,18 +72,9 @@ def tile_rgb(maps: np.ndarray) -> np.ndarray:
 
 def png_data_uri(rgb: np.ndarray) -> str:
     """(H, W, 3) uint8 -> "data:image/png;base64,..." (row 0 first in the file)."""
-    h, w, _ = rgb.shape
-    raw = np.zeros((h, 1 + 3 * w), dtype=np.uint8)  # filter byte 0 (none) per row
-    raw[:, 1:] = rgb.reshape(h, 3 * w)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    png = (b"\x89PNG\r\n\x1a\n"
-           + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + chunk(b"IEND", b""))
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    png = io.BytesIO()
+    Image.fromarray(rgb).save(png, format="png", compress_level=1)  # fast: redrawn often
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def _wrap(text: str, max_chars: int, max_lines: int = 2) -> str:
@@ -104,33 +85,23 @@ def _wrap(text: str, max_chars: int, max_lines: int = 2) -> str:
         parts = parts[: max_lines - 1] + [" · ".join(parts[max_lines - 1:])]
     lines: list[str] = []
     for part in parts:
-        current = ""
-        for word in part.split(" "):
-            if current and len(current) + 1 + len(word) > max_chars:
-                lines.append(current)
-                current = word
-            else:
-                current = f"{current} {word}" if current else word
-        lines.append(current)
+        lines += textwrap.wrap(part, max_chars, break_long_words=False,
+                               break_on_hyphens=False) or [""]
     if len(lines) > max_lines:
         lines = lines[: max_lines - 1] + [" ".join(lines[max_lines - 1:])]
     return "<br>".join(lines)
 
 
-def _fit_tiles(columns: list[dict], resolution: int) -> list[np.ndarray]:
-    """Each column's maps resampled (nearest) to resolution x resolution."""
-    out = []
+def _fit_tiles(columns: list[dict], resolution: int) -> np.ndarray:
+    """Every column's maps in one (N, R, R) stack, resampled (nearest) to R = resolution."""
+    out = [np.zeros((0, resolution, resolution), dtype=np.float32)]
     for col in columns:
         maps = np.asarray(col["maps"], dtype=np.float32)
-        if maps.ndim != 3 or len(maps) == 0:
-            out.append(np.zeros((0, resolution, resolution), dtype=np.float32))
-            continue
-        if maps.shape[1:] != (resolution, resolution):
-            rows = (np.arange(resolution) * maps.shape[1] // resolution)
-            cols = (np.arange(resolution) * maps.shape[2] // resolution)
-            maps = maps[:, rows[:, None], cols[None, :]]
-        out.append(maps)
-    return out
+        if maps.ndim == 3 and len(maps):
+            rows = np.arange(resolution) * maps.shape[1] // resolution
+            cols = np.arange(resolution) * maps.shape[2] // resolution
+            out.append(maps[:, rows[:, None], cols[None, :]])
+    return np.concatenate(out)
 
 
 def network_figure(
@@ -156,7 +127,6 @@ def network_figure(
         raise ValueError("need one weight matrix and one bias vector per pair of columns")
     first = next((np.shape(c["maps"]) for c in columns if len(c["shown"])), (0, 24, 24))
     res = int(first[1])
-    tiles = _fit_tiles(columns, res)
     counts = [len(c["shown"]) for c in columns]
     gap = max(2, round(GAP * res))
     step = res + gap
@@ -185,7 +155,7 @@ def network_figure(
         offset = (content_h - 2 - (n * res + max(0, n - 1) * gap)) // 2
         lefts.append(1 + c * pitch)
         bottoms.append(1 + offset + (n - 1 - np.arange(n)) * step)  # first neuron on top
-    rgb = iter(tile_rgb(np.concatenate(tiles)))  # one pass over every tile
+    rgb = iter(tile_rgb(_fit_tiles(columns, res)))  # one pass over every tile
     for c in range(n_cols):
         x = lefts[c]
         for y in bottoms[c]:
@@ -222,8 +192,7 @@ def network_figure(
         c, neuron = int(selected[0]), int(selected[1])
         if 0 <= c < n_cols and neuron in list(columns[c]["shown"]):
             k = list(columns[c]["shown"]).index(neuron)
-            x, y = lefts[c], float(bottoms[c][k])
-            pad = 1.5 / s + 1
+            x, y, pad = lefts[c], float(bottoms[c][k]), 1.5 / s + 1
             shapes.append(dict(
                 type="rect", xref="x", yref="y", x0=x - pad, x1=x + res + pad,
                 y0=y - pad, y1=y + res + pad, line=dict(color="#222222", width=3),
@@ -291,10 +260,9 @@ def _edge_traces(columns, weights, lefts, bottoms, res, labels) -> list[dict]:
             pick = np.flatnonzero((bucket == b) & (sign == sg))
             if len(pick) == 0:
                 continue
-            xs = np.full(3 * len(pick), np.nan, dtype=np.float32)  # NaN: a gap
-            ys = np.full(3 * len(pick), np.nan, dtype=np.float32)
-            xs[0::3], xs[1::3] = x0[pick], x1[pick]
-            ys[0::3], ys[1::3] = y0[pick], y1[pick]
+            gap = np.full(len(pick), np.nan)  # between segments: one line trace, many edges
+            xs = np.column_stack([x0[pick], x1[pick], gap]).ravel().astype(np.float32)
+            ys = np.column_stack([y0[pick], y1[pick], gap]).ravel().astype(np.float32)
             traces.append(dict(
                 type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
                 line=dict(color=EDGE_COLOURS[sg], width=0.5 + 4.5 * centre ** 1.5),
@@ -306,72 +274,52 @@ def _edge_traces(columns, weights, lefts, bottoms, res, labels) -> list[dict]:
                               value=_Num(v))
         for lay, sp, dp, v in zip(layer.tolist(), spos.tolist(), dpos.tolist(), w.tolist())
     ])  # a str array: plotly validates and copies it far faster than a list
-    custom = _custom("w", layer, dst, src)
-    traces.append(dict(
-        type="scatter", x=(x0 + along * (x1 - x0)).astype(np.float32),
-        y=(y0 + along * (y1 - y0)).astype(np.float32),
-        mode="markers", text=text, customdata=custom,
-        hovertemplate="%{text}<extra></extra>", showlegend=False,
-        marker=dict(size=10, opacity=0, color="#000000"),
-        selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
-    ))
+    traces.append(_points(
+        (x0 + along * (x1 - x0)).astype(np.float32), (y0 + along * (y1 - y0)).astype(np.float32),
+        text, _custom("w", layer, dst, src), dict(size=10, opacity=0, color="#000000")))
     return traces
 
 
 def _custom(kind: str, *fields) -> np.ndarray:
     """(N, 1 + len(fields)) object array of rows [kind, field, ...] of Python ints."""
-    n = len(fields[0])
-    out = np.empty((n, 1 + len(fields)), dtype=object)
-    out[:, 0] = kind
-    for i, field in enumerate(fields, start=1):
-        out[:, i] = np.asarray(field).tolist()
-    return out
+    columns = (np.asarray(field).tolist() for field in fields)
+    return np.array([[kind, *row] for row in zip(*columns)], dtype=object)
+
+
+def _points(x, y, text, custom, marker: dict) -> dict:
+    """Hover and click points; a selection leaves their opacity as it is."""
+    keep = dict(marker=dict(opacity=marker.get("opacity", 1)))
+    return dict(type="scatter", x=x, y=y, mode="markers", text=np.array(text),
+                customdata=custom, hovertemplate="%{text}<extra></extra>", showlegend=False,
+                marker=marker, selected=keep, unselected=keep)
 
 
 def _node_traces(columns, biases, lefts, bottoms, res, tile_px, labels) -> list[dict]:
     """Bias markers (non-input tiles) and the invisible tile-sized node markers."""
-    node_x, node_y, node_text, node_custom = [], [], [], []
-    bias_x, bias_y, bias_v, bias_text, bias_custom = [], [], [], [], []
+    nodes, bias_rows = [], []  # (x, y, text, column, neuron); a bias row adds its value
     for c, col in enumerate(columns):
         names = list(col["node_names"])
         for k, neuron in enumerate(int(i) for i in col["shown"]):
             x, y = lefts[c], float(bottoms[c][k])
             name = f"{names[k]} ({col['name']})"  # reads after "Neuron " and alone
+            fields = dict(name=name, column=col["name"], node=names[k])
             if c == 0:
-                text = labels.get("input", "{name}").format(
-                    name=name, column=col["name"], node=names[k])
+                text = labels.get("input", "{name}").format(**fields)
             else:
                 b = float(np.asarray(biases[c - 1])[neuron])
-                text = labels["node"].format(name=name, bias=_Num(b), column=col["name"],
-                                             node=names[k])
-                bias_x.append(x)
-                bias_y.append(y)
-                bias_v.append(b if math.isfinite(b) else 0.0)
-                bias_text.append(text)
-                bias_custom.append((c - 1, neuron))
-            node_x.append(x + res / 2)
-            node_y.append(y + res / 2)
-            node_text.append(text)
-            node_custom.append((c, neuron))
+                text = labels["node"].format(bias=_Num(b), **fields)
+                bias_rows.append((x, y, text, c - 1, neuron, b if math.isfinite(b) else 0.0))
+            nodes.append((x + res / 2, y + res / 2, text, c, neuron))
     traces = []
-    if bias_x:
-        top = max(abs(v) for v in bias_v) or 1.0
-        traces.append(dict(
-            type="scatter", x=bias_x, y=bias_y, mode="markers", text=np.array(bias_text),
-            customdata=_custom("b", *zip(*bias_custom)),
-            hovertemplate="%{text}<extra></extra>", showlegend=False,
-            marker=dict(size=max(6, round(tile_px / 5)), symbol="square", color=bias_v,
-                        colorscale=DIVERGING, cmin=-top, cmax=top, showscale=False,
-                        line=dict(color="#666666", width=0.8)),
-            selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)),
-        ))
-    traces.append(dict(
-        type="scatter", x=node_x, y=node_y, mode="markers", text=np.array(node_text),
-        customdata=_custom("n", *zip(*node_custom)) if node_custom else None,
-        hovertemplate="%{text}<extra></extra>", showlegend=False,
-        marker=dict(size=round(tile_px), symbol="square", opacity=0, color="#000000"),
-        selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
-    ))
+    if bias_rows:
+        x, y, text, layer, neuron, value = zip(*bias_rows)
+        top = max(abs(v) for v in value) or 1.0
+        traces.append(_points(x, y, text, _custom("b", layer, neuron), dict(
+            size=max(6, round(tile_px / 5)), symbol="square", color=value, colorscale=DIVERGING,
+            cmin=-top, cmax=top, showscale=False, line=dict(color="#666666", width=0.8))))
+    x, y, text, column, neuron = zip(*nodes) if nodes else ([], [], [], None, None)
+    traces.append(_points(x, y, text, _custom("n", column, neuron) if nodes else None, dict(
+        size=round(tile_px), symbol="square", opacity=0, color="#000000")))
     return traces
 
 
@@ -385,8 +333,7 @@ def neuron_map_figure(
     labels: "value" (colour bar title), "x", "y"."""
     values = np.asarray(values, dtype=np.float32)
     finite = np.abs(values[np.isfinite(values)])
-    peak = float(finite.max()) if finite.size else 0.0
-    peak = peak if peak > 0 else 1.0
+    peak = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     xs = np.linspace(-extent, extent, values.shape[1])
     ys = np.linspace(-extent, extent, values.shape[0])
     fig = go.Figure(go.Heatmap(
@@ -483,7 +430,7 @@ def histogram_figure(
     fig = go.Figure()
     for i, (name, row) in enumerate(zip(layer_names, counts)):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
-        r, g, b = hex_rgb(colour)
+        r, g, b = hex_to_rgb(colour)
         y = np.concatenate([row, row[-1:]])  # with shape "hv": a step per bin
         fig.add_trace(go.Scatter(
             x=edges, y=y, name=str(name), mode="lines",

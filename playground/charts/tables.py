@@ -30,7 +30,6 @@ def projection_figure(
     the model's prediction. Classification: a circle where the prediction is
     right, a cross where it is wrong. Regression (class_names empty): the
     colour is the predicted value.
-
     labels: "title", "x", "y", "right", "wrong", "predicted", "actual".
     """
     fig = go.Figure()
@@ -70,9 +69,7 @@ def projection_figure(
 def regression_figure(actual: np.ndarray, predicted: np.ndarray, labels: dict[str, str],
                       height: int = 380) -> go.Figure:
     """Predicted against actual values; points on the dashed diagonal are exact.
-
-    labels: "title", "actual", "predicted", "ideal".
-    """
+    labels: "title", "actual", "predicted", "ideal"."""
     lo = float(min(actual.min(), predicted.min())) if len(actual) else 0.0
     hi = float(max(actual.max(), predicted.max())) if len(actual) else 1.0
     fig = go.Figure([

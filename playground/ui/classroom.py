@@ -1,9 +1,7 @@
-"""The classroom side of a link: the language, the controls a teacher hid,
-and the presenter view; and the panel where a teacher makes such a link.
-
-These are the app's own link parameters (session.APP_QUERY_KEYS), read once
-per session when it starts: `lang=zh`, `hide=data,network`, `present=1`. A
-value that means nothing is left out with a note, as bad experiment values are.
+"""The classroom side of a link, read once when a session starts: the language
+(`lang=zh`), the sidebar groups a teacher hid (`hide=data,network`) and the
+presenter view (`present=1`); and the panel where a teacher makes such a link.
+A value that means nothing is left out with a note, as bad experiment values are.
 """
 
 from __future__ import annotations
@@ -19,8 +17,7 @@ from playground.ui.text import t
 # Sidebar groups a teacher can hide, in the order the pages draw them.
 HIDABLE = ("data", "features", "network", "training", "views")
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
-APP_NOTES = "app.link_notes"
-STARTED = "app.started"
+APP_NOTES = "app.link_notes"  # set on a session's first run
 
 # Larger text and charts for a projector. The main block is zoomed as a
 # whole, so Plotly's fixed pixel fonts grow with everything else.
@@ -55,29 +52,17 @@ def parse_app_query(query) -> tuple[str | None, list[str], bool, list[Note]]:
 def read_link() -> None:
     """On a session's first run: language, hidden controls and presenter view
     from the link, with a note for each value that means nothing."""
-    if STARTED in st.session_state:
+    if APP_NOTES in st.session_state:
         return
-    st.session_state[STARTED] = True
     lang, hidden, present, notes = parse_app_query(st.query_params)
     if lang is not None:
         st.session_state["lang"] = lang
-    st.session_state["hide"] = hidden
-    st.session_state["present"] = present
-    st.session_state[APP_NOTES] = notes
-
-
-def link_notes() -> list[Note]:
-    return st.session_state.get(APP_NOTES, [])
+    st.session_state.update({"hide": hidden, "present": present, APP_NOTES: notes})
 
 
 def shown(group: str) -> bool:
     """False for a sidebar group the link hid."""
     return group not in st.session_state.get("hide", ())
-
-
-def presenter_style() -> None:
-    if st.session_state.get("present"):
-        st.html(PRESENTER_CSS)
 
 
 def _set_language() -> None:
@@ -98,16 +83,12 @@ def _set_language() -> None:
 
 def language_switch() -> None:
     """The language choice, at the foot of the sidebar; the link remembers it."""
-    if len(LANGUAGES) < 2:
-        return
-    st.session_state["app.lang_choice"] = st.session_state.get("lang", "en")
-    st.sidebar.selectbox(
-        "Language / 语言", LANGUAGES, key="app.lang_choice", on_change=_set_language,
-        format_func=lambda code: LANGUAGE_NAMES.get(code, code))
-
-
-def keep_language_in_link() -> None:
-    """A chosen language stays in the address, so a reload or a copied link keeps it."""
+    if len(LANGUAGES) >= 2:
+        st.session_state["app.lang_choice"] = st.session_state.get("lang", "en")
+        st.sidebar.selectbox(
+            "Language / 语言", LANGUAGES, key="app.lang_choice", on_change=_set_language,
+            format_func=lambda code: LANGUAGE_NAMES.get(code, code))
+    # A chosen language stays in the address, so a reload or a copied link keeps it.
     lang = st.session_state.get("lang", "en")
     if (lang != "en" or "lang" in st.query_params) and st.query_params.get("lang") != lang:
         st.query_params["lang"] = lang

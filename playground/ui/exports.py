@@ -1,14 +1,9 @@
-"""Save, load and export: the panel every task page shows.
-
-Downloads: the settings (JSON), the trained weights (safetensors), the
-training history (CSV), a standalone PyTorch script, the same model as Keras
-code, and ONNX. Uploads: settings and weights, each read in its uploader's
-on_change callback (the only moment a widget's value may still be changed
-in the same run) and answered with a message kept until the next upload.
-
-Weights and ONNX are made when the button is clicked, from the weights the
-training process has at that moment; the callables run outside the script,
-so they touch no st.* and get their texts ready-made.
+"""Save, load and export: the panel every task page shows. Downloads: the
+settings (JSON), the trained weights (safetensors), the history (CSV), PyTorch
+and Keras code, and ONNX; weights and ONNX are made on click, from the
+training process's weights at that moment. Uploads are read in their
+uploader's on_change callback, the only moment a widget's value may still
+change in the same run, and answered with a message kept until the next one.
 """
 
 from __future__ import annotations
@@ -36,18 +31,15 @@ from playground.ui.text import t
 MESSAGES = "exports.messages"
 
 
-def _template(spec, n_in: int) -> torch.nn.Sequential:
-    """A model of the spec's shape: what an uploaded weights file must fit."""
-    n_out = layer_widths(spec, n_in)[-1]
-    return build_model(spec, n_in, n_out, torch.Generator().manual_seed(0))
-
-
-def _current_model(worker: Worker, spec, n_in: int) -> torch.nn.Sequential:
-    state = worker.fetch_state()
-    if state is None:
-        raise RuntimeError("the training process did not send its weights in time")
-    model = _template(spec, n_in)
-    model.load_state_dict(state)
+def _model(spec, n_in: int, worker: Worker | None = None) -> torch.nn.Sequential:
+    """A model of the spec's shape (what an uploaded weights file must fit),
+    with the training process's weights at this moment when `worker` is given."""
+    model = build_model(spec, n_in, layer_widths(spec, n_in)[-1], torch.Generator().manual_seed(0))
+    if worker is not None:
+        state = worker.fetch_state()
+        if state is None:
+            raise RuntimeError("the training process did not send its weights in time")
+        model.load_state_dict(state)
     return model
 
 
@@ -78,7 +70,7 @@ def export_panel(spec, history: pd.DataFrame, stem: str, load_settings: Settings
              "text/csv", ":material/show_chart:", t("exp.help.history"))
     if worker is not None:
         download(row[1], "weights", t("exp.weights"),
-                 lambda: weights_bytes(_current_model(worker, spec, n_in), spec),
+                 lambda: weights_bytes(_model(spec, n_in, worker), spec),
                  f"{stem}-weights.safetensors", "application/octet-stream",
                  ":material/neurology:", t("exp.help.weights"))
         epochs = max(int(history["epoch"].iloc[-1]), 10) if len(history) else 100
@@ -92,7 +84,7 @@ def export_panel(spec, history: pd.DataFrame, stem: str, load_settings: Settings
                  ":material/code:", t("exp.help.keras"))
         available = onnx_available()
         download(row[2], "onnx", t("exp.onnx"),
-                 (lambda: onnx_bytes(_current_model(worker, spec, n_in), n_in))
+                 (lambda: onnx_bytes(_model(spec, n_in, worker), n_in))
                  if available else b"", f"{stem}.onnx", "application/octet-stream",
                  ":material/account_tree:",
                  t("exp.help.onnx") if available else t("exp.help.onnx_missing"),
@@ -134,7 +126,7 @@ def _weights_uploaded(prefix: str, worker: Worker, spec, n_in: int) -> None:
     if upload is None:
         return
     try:
-        state = load_weights(upload.getvalue(), _template(spec, n_in))
+        state = load_weights(upload.getvalue(), _model(spec, n_in))
     except ExportError as exc:
         st.session_state[prefix + MESSAGES] = [
             ("error", t(f"exp.error.{exc.code}", **exc.detail))]

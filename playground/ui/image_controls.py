@@ -1,28 +1,29 @@
 """Sidebar widgets of the image page. Each `*_ui()` returns plain values keyed
-by ImageExperiment field; `load(spec)` puts a spec into the widgets.
-
-The layer stack is a list of layer ids in session state; each layer's
-widgets are keyed by its id, so moving or removing a layer keeps the others'
-values where they are.
+by ImageExperiment field; `load(spec)` puts a spec into the widgets. The layer
+stack is a list of layer ids in session state, and each layer's widgets are
+keyed by its id, so moving or removing a layer leaves the others' values alone.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import asdict
 
 import streamlit as st
 
 from playground.core import catalog
 from playground.images.layers import (
     LAYER_FIELDS,
+    LAYER_KINDS,
     LAYER_LIMITS,
     MAX_IMAGE_LAYERS,
     PADDINGS,
     POOL_KINDS,
     POOL_LIMITS,
+    ImageLayer,
 )
 from playground.images.presets import PRESETS, apply_preset
-from playground.images.spec import DATASET_SIZES, LAYER_KINDS, ImageExperiment, ImageLayer
+from playground.images.spec import DATASET_SIZES, ImageExperiment
 from playground.images.worker import ImageWorker
 from playground.ui.page import Task
 from playground.ui.text import t
@@ -42,18 +43,12 @@ def _layer(layer_id: int) -> Widgets:
     return Widgets(ImageLayer, f"img.l.{layer_id}.")
 
 
-def _put_layer(layer_id: int, layer: ImageLayer) -> None:
-    _layer(layer_id).put({name: getattr(layer, name) for name in (
-        "kind", "units", "filters", "kernel", "stride", "padding", "activation", "rate")})
-
-
 def load(spec: ImageExperiment) -> None:
     """Seed every widget from `spec`; call before the widgets are drawn."""
     W.put({name: value for name, value in spec.to_dict().items() if name != "layers"})
-    ids = []
-    for layer in spec.layers:
-        ids.append(next(_ids))
-        _put_layer(ids[-1], layer)
+    ids = [next(_ids) for _ in spec.layers]
+    for layer_id, layer in zip(ids, spec.layers):
+        _layer(layer_id).put(asdict(layer))
     st.session_state[STACK_KEY] = ids
 
 
@@ -99,9 +94,8 @@ def _remove(index: int) -> None:
 
 
 def _add() -> None:
-    kind = W["add_kind"]
     layer_id = next(_ids)
-    _put_layer(layer_id, ImageLayer(kind=kind))
+    _layer(layer_id).put(asdict(ImageLayer(kind=W["add_kind"])))
     st.session_state[STACK_KEY].append(layer_id)
 
 
@@ -113,10 +107,8 @@ def model_ui(spec: ImageExperiment) -> dict:
                  width="stretch")
     if STACK_KEY not in st.session_state:
         load(spec)
-    layers = []
     ids = st.session_state[STACK_KEY]
-    for index, layer_id in enumerate(ids):
-        layers.append(_layer_ui(index, layer_id, len(ids)))
+    layers = [_layer_ui(index, layer_id, len(ids)) for index, layer_id in enumerate(ids)]
     if not ids:
         st.caption(t("img.no_layers"))
     add, button = st.columns([3, 2], vertical_alignment="bottom")
@@ -140,19 +132,15 @@ def _layer_ui(index: int, layer_id: int, count: int) -> dict:
                     help=t("img.help.down"))
         remove.button("", icon=":material/delete:", key=f"img.remove.{layer_id}",
                       on_click=_remove, args=(index,), help=t("img.help.remove"))
-        values = {"kind": kind}
-        names = LAYER_FIELDS[kind]
-        if not names:
-            return values
+        values, names = {"kind": kind}, LAYER_FIELDS[kind]
         # Numbers side by side, then the select boxes two to a row: three
         # select boxes to a row are too narrow in the sidebar to show a value.
-        numbers = [n for n in names if n not in ("padding", "activation")]
         selects = [n for n in names if n in ("padding", "activation")]
+        numbers = [n for n in names if n not in selects]
         boxes = {}
-        for group, width in ((numbers, 3), (selects, 2)):
+        for group, at_least in ((numbers, 1), (selects, 2)):
             if group:
-                cols = st.columns(max(len(group), 2) if width == 2 else len(group))
-                boxes.update(zip(group, cols))
+                boxes.update(zip(group, st.columns(max(len(group), at_least))))
         for name in names:
             box, label = boxes[name], t(f"img.param.{name}")
             if name == "padding":

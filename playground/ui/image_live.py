@@ -88,10 +88,9 @@ def _first_layer(report: dict) -> None:
     if kind == "none" or len(weights) == 0:
         st.caption(t("img.first_layer_none"))
         return
-    title = t(f"img.chart.first_{kind}")
     titles = [t(f"img.first_{kind}_item", i=i + 1) for i in range(len(weights))]
     st.plotly_chart(image_charts.image_grid_figure(
-        weights, titles, 8, {"title": title, "value": t("img.weight")},
+        weights, titles, 8, {"title": t(f"img.chart.first_{kind}"), "value": t("img.weight")},
         colorscale=DIVERGING, zmid=0.0),
         key="img.chart.first", config=CONFIG)
     st.caption(t(f"img.first_{kind}_hint"))

@@ -16,22 +16,20 @@ VIEWS_KEY = "inside.views"
 SELECTED_KEY = "inside.selected"  # (column, neuron) of the neuron shown enlarged
 TARGET_KEY = "inside.target"  # ("w", layer, row, col) or ("b", layer, row, 0) to edit
 CHART_KEY = "chart.network"
+STAT_COLUMNS = ("grad_norm", "weight_norm", "act_mean_abs", "inactive_share")  # drawn 2 a row
 CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
 def views_ui(worker: Worker, shown: bool = True) -> set[str]:
     """The 'look inside' switches; the worker runs only the probes that are on.
     Hidden (by a classroom link), the views stay as they are."""
-    options = ("network", "stats")
     st.session_state.setdefault(VIEWS_KEY, ["network"])
     if shown:
-        chosen = st.segmented_control(
-            t("inside.views"), options, selection_mode="multi", key=VIEWS_KEY,
+        st.segmented_control(
+            t("inside.views"), ("network", "stats"), selection_mode="multi", key=VIEWS_KEY,
             format_func=lambda v: t(f"inside.view.{v}"), help=t("help.inside.views"),
         )
-    else:
-        chosen = st.session_state[VIEWS_KEY]
-    views = set(chosen or ())
+    views = set(st.session_state[VIEWS_KEY] or ())
     if worker.views != views:  # also right after a new worker replaced a dead one
         worker.set_views(views)
         worker.wait_idle(timeout=2.0)
@@ -43,30 +41,25 @@ def _on_pick() -> None:
 
     Streamlit gives the chart a new identity whenever the figure changes (every
     redraw while training), so the selection is copied out at once."""
-    event = st.session_state.get(CHART_KEY)
-    points = (event or {}).get("selection", {}).get("points", [])
-    for point in points:
-        data = point.get("customdata")
-        if not data:
-            continue
-        kind, a, b = data[0], int(data[1]), int(data[2])
-        if kind == "n":  # node: column, neuron
-            st.session_state[SELECTED_KEY] = (a, b)
-            if a > 0:
-                st.session_state[TARGET_KEY] = ("b", a - 1, b, 0)
-        elif kind == "w":  # edge: layer, to, from
-            st.session_state[TARGET_KEY] = ("w", a, b, int(data[3]))
-        elif kind == "b":
-            st.session_state[TARGET_KEY] = ("b", a, b, 0)
+    points = (st.session_state.get(CHART_KEY) or {}).get("selection", {}).get("points", [])
+    data = next((p["customdata"] for p in points if p.get("customdata")), None)
+    if not data:
         return
+    kind, a, b = data[0], int(data[1]), int(data[2])
+    if kind == "n":  # node: column, neuron
+        st.session_state[SELECTED_KEY] = (a, b)
+        if a > 0:
+            st.session_state[TARGET_KEY] = ("b", a - 1, b, 0)
+    elif kind == "w":  # edge: layer, to, from
+        st.session_state[TARGET_KEY] = ("w", a, b, int(data[3]))
+    elif kind == "b":
+        st.session_state[TARGET_KEY] = ("b", a, b, 0)
 
 
 def _column_names(snap: Snapshot) -> list[str]:
-    spec = snap.spec
-    names = [t("inside.inputs")]
-    names += [t("inside.layer", i=i + 1, act=t(f"activation.{layer.activation}"))
-              for i, layer in enumerate(spec.hidden)]
-    return names + [t("inside.output")]
+    hidden = [t("inside.layer", i=i + 1, act=t(f"activation.{layer.activation}"))
+              for i, layer in enumerate(snap.spec.hidden)]
+    return [t("inside.inputs"), *hidden, t("inside.output")]
 
 
 def _node_names(snap: Snapshot, column: int, shown: list[int]) -> list[str]:
@@ -77,21 +70,18 @@ def _node_names(snap: Snapshot, column: int, shown: list[int]) -> list[str]:
 
 def selected_map(snap: Snapshot):
     """The enlarged map of the selected neuron, or None if nothing valid is selected."""
-    picked = st.session_state.get(SELECTED_KEY)
-    net = snap.network
-    if not picked or net is None:
+    picked, net = st.session_state.get(SELECTED_KEY), snap.network
+    if not picked or net is None or picked[0] >= len(net["columns"]):
         return None
     column, neuron = picked
-    if column >= len(net["columns"]):
-        return None
     col = net["columns"][column]
     if neuron not in col["shown"]:
         return None
-    values = col["maps"][col["shown"].index(neuron)]
-    name = _column_names(snap)[column]
-    title = t("inside.neuron_title", layer=name, neuron=_node_names(snap, column, [neuron])[0])
-    labels = {"value": t("chart.value"), "x": "x1", "y": "x2"}
-    return network_charts.neuron_map_figure(values, snap.data.extent, title, labels)
+    title = t("inside.neuron_title", layer=_column_names(snap)[column],
+              neuron=_node_names(snap, column, [neuron])[0])
+    return network_charts.neuron_map_figure(col["maps"][col["shown"].index(neuron)],
+                                            snap.data.extent, title,
+                                            {"value": t("chart.value"), "x": "x1", "y": "x2"})
 
 
 def draw_network(snap: Snapshot, worker: Worker) -> None:
@@ -105,9 +95,8 @@ def draw_network(snap: Snapshot, worker: Worker) -> None:
         for i, col in enumerate(net["columns"])
     ]
     labels = {key: template(f"inside.{key}") for key in ("more", "edge", "node")}
-    fig = network_charts.network_figure(
-        columns, net["weights"], net["biases"], st.session_state.get(SELECTED_KEY), labels
-    )
+    fig = network_charts.network_figure(columns, net["weights"], net["biases"],
+                                        st.session_state.get(SELECTED_KEY), labels)
     st.plotly_chart(fig, key=CHART_KEY, on_select=_on_pick, selection_mode="points",
                     config=CONFIG)
     if any(col["width"] > len(col["shown"]) for col in columns):
@@ -137,8 +126,7 @@ def edit_panel(snap: Snapshot, worker: Worker) -> None:
         w = weights[layer]
         row, col = min(row, w.shape[0] - 1), min(col, w.shape[1] - 1)
         value = float(w[row, col] if kind == "w" else biases[layer][row])
-        for key, v in zip(EDIT_KEYS, (kind, layer, row + 1, col + 1, value)):
-            st.session_state[key] = v
+        st.session_state.update(zip(EDIT_KEYS, (kind, layer, row + 1, col + 1, value)))
         st.session_state["inside.loaded"] = marker
     names = _column_names(snap)
     with st.form("inside.edit", border=True):
@@ -153,9 +141,10 @@ def edit_panel(snap: Snapshot, worker: Worker) -> None:
                               help=t("help.inside.from_neuron")) - 1
         value = c5.number_input(t("inside.value"), -100.0, 100.0, step=0.1, format="%.4f",
                                 key="inside.value")
+        w = weights[layer]
+        exists = row < w.shape[0] and (kind == "b" or col < w.shape[1])
         if st.form_submit_button(t("inside.apply"), icon=":material/edit:"):
-            w = weights[layer]
-            if row >= w.shape[0] or (kind == "w" and col >= w.shape[1]):
+            if not exists:
                 st.warning(t("inside.no_such", rows=w.shape[0], cols=w.shape[1]))
             else:
                 worker.edit(kind, layer, row, col, float(value))
@@ -165,8 +154,7 @@ def edit_panel(snap: Snapshot, worker: Worker) -> None:
                 # from a snapshot that (on a loaded machine) may predate the edit.
                 st.session_state["inside.loaded"] = ((kind, layer, row, col), marker[1])
                 _rerun_fragment()
-        w = weights[layer]
-        if row < w.shape[0] and (kind == "b" or col < w.shape[1]):
+        if exists:
             now = float(w[row, col] if kind == "w" else biases[layer][row])
             st.caption(t("inside.current", value=f"{now:.4f}"))
 
@@ -176,8 +164,7 @@ def _rerun_fragment() -> None:
     a submit can reach a full run (it coalesced with a pending full rerun),
     where Streamlit refuses a fragment-scoped rerun."""
     ctx = get_script_run_ctx()
-    in_fragment_run = bool(ctx and ctx.fragment_ids_this_run)
-    st.rerun(scope="fragment" if in_fragment_run else "app")
+    st.rerun(scope="fragment" if ctx and ctx.fragment_ids_this_run else "app")
 
 
 def draw_stats(snap: Snapshot) -> None:
@@ -190,15 +177,11 @@ def draw_stats(snap: Snapshot) -> None:
     frame["layer"] = frame["layer"].map(lambda i: names[i - 1])
     x = t("chart.epoch")
     left, right = st.columns(2)
-    specs = [
-        (left, "grad_norm", True), (right, "weight_norm", False),
-        (left, "act_mean_abs", False), (right, "inactive_share", False),
-    ]
-    for box, column, log in specs:
+    for box, column in zip((left, right) * 2, STAT_COLUMNS):
         if frame[column].notna().any():
             box.plotly_chart(network_charts.layer_stats_figure(
                 frame.dropna(subset=[column]), column, t(f"inside.stat.{column}"),
-                t(f"inside.stat_axis.{column}"), x, log_y=log),
+                t(f"inside.stat_axis.{column}"), x, log_y=column == "grad_norm"),
                 key=f"chart.stat.{column}", config=CONFIG)
     latest = frame[frame["step"] == frame["step"].max()]
     left.plotly_chart(network_charts.gradient_flow_figure(
@@ -216,15 +199,10 @@ def _histograms(snap: Snapshot) -> None:
     which = st.segmented_control(t("inside.hist_of"), ("weights", "grads"), key="inside.hist",
                                  default="weights", format_func=lambda k: t(f"inside.hist.{k}"))
     latest = len(hists) - 1
-    index = latest
-    if len(hists) > 1:
-        index = st.slider(t("inside.hist_at"), 0, latest, latest, key=f"inside.hist_at.{latest}",
-                          help=t("help.inside.hist_at"))
-    which = which or "weights"
-    hist = hists[index]
-    edges, counts = hist[which]
-    names = _column_names(snap)[1:]
+    index = st.slider(t("inside.hist_at"), 0, latest, latest, key=f"inside.hist_at.{latest}",
+                      help=t("help.inside.hist_at")) if latest else 0  # one: no slider
+    hist, which = hists[index], which or "weights"
     st.plotly_chart(network_charts.histogram_figure(
-        edges, counts, names, t("inside.hist_title", epoch=hist["epoch"]),
+        *hist[which], _column_names(snap)[1:], t("inside.hist_title", epoch=hist["epoch"]),
         t(f"inside.hist.{which}"), t("inside.count")),
         key="chart.hist", config=CONFIG)

@@ -1,8 +1,6 @@
 """The live part every task page shares: the control bar, and a fragment that
-polls the worker's latest snapshot and hands it to the page's `draw`; the
-metric row, the status messages, the curves and a classifier's evaluation
-that the pages draw from it. Nothing here trains or touches the model; it
-only reads snapshots.
+polls the worker's latest snapshot and hands it to the page's `draw`; and the
+metrics, status, curves and classifier evaluation the pages draw from it.
 """
 
 from __future__ import annotations

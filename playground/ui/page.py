@@ -1,13 +1,8 @@
-"""The skeleton the task pages share (2D playground, images, tables). A page
-reads top down: `start` (the app around the page, the session's spec, the
-heading), the sidebar's `Groups`, `parse` the widgets' values onto the spec,
-`accept` the result (the worker trains it; the session and the link keep
-it), then live.show draws what the worker publishes.
-
-Everything here belongs to one browser session: Streamlit runs one script
-per session. The worker lives in a session-scoped resource cache, so it is
-released (and its process stopped) when the session disconnects; the
-worker's own idle timeout covers the cases where no release comes.
+"""The skeleton the task pages share (2D playground, images, tables): `start`
+(the app, the session's spec, the heading), the sidebar's `Groups`, `parse`
+the widgets' values onto the spec, `accept` the result (the worker trains it;
+the session and the link keep it). The worker lives in a session-scoped cache,
+so it stops when the session disconnects; its idle timeout covers the rest.
 """
 
 from __future__ import annotations
@@ -61,8 +56,7 @@ def start(task: Task, title: str, tagline: str):
     shell.ensure()
     if task.spec_key not in st.session_state and task.notes_key:
         spec, notes = task.spec_class.from_query(_experiment_query())
-        st.session_state[task.notes_key] = notes
-        st.session_state[task.spec_key] = spec
+        st.session_state.update({task.notes_key: notes, task.spec_key: spec})
         task.load(spec)
     st.title(title)
     st.caption(tagline)

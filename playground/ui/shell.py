@@ -1,13 +1,8 @@
 """The app around the pages: page settings and navigation, for app.py and
-for a page that Streamlit starts on its own.
-
-Why a page may start on its own: with a `pages/` folder beside app.py,
-Streamlit's first answer to a deep link such as /tables, right after the
-server starts, can run pages/tables.py as the main script, without app.py
-(its older multipage mode: narrow layout, file names as navigation). Each
-page calls `ensure()` first (a task page through page.start); outside
-app.py's navigation it runs the app instead, and the navigation then runs
-the page as usual.
+for a page that Streamlit starts on its own. Right after the server starts, a
+deep link such as /tables can run pages/tables.py as the main script, without
+app.py (narrow layout, file names as navigation). Each page calls `ensure()`
+first: outside app.py's navigation it runs the app, which then runs the page.
 """
 
 from __future__ import annotations
@@ -21,6 +16,8 @@ from playground.ui import classroom
 from playground.ui.text import note_text, t
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+PAGE_ICONS = {"playground": "scatter_plot", "images": "image", "tables": "table",
+              "lessons": "school"}  # pages/<name>.py, served at /<name>; the first at /
 _state = threading.local()  # each session's script run has its own thread
 
 
@@ -29,21 +26,13 @@ def run() -> None:
     classroom.read_link()  # the language first: every text below depends on it
     st.set_page_config(page_title=t("app.title"), page_icon=":material/neurology:",
                        layout="wide")
-    classroom.presenter_style()
-    pages = [
-        st.Page(PAGES_DIR / "playground.py", title=t("page.playground"),
-                icon=":material/scatter_plot:", default=True),
-        st.Page(PAGES_DIR / "images.py", title=t("page.images"), icon=":material/image:",
-                url_path="images"),
-        st.Page(PAGES_DIR / "tables.py", title=t("page.tables"), icon=":material/table:",
-                url_path="tables"),
-        st.Page(PAGES_DIR / "lessons.py", title=t("page.lessons"), icon=":material/school:",
-                url_path="lessons"),
-    ]
-    page = st.navigation(pages)
+    if st.session_state.get("present"):
+        st.html(classroom.PRESENTER_CSS)
+    page = st.navigation([
+        st.Page(PAGES_DIR / f"{name}.py", title=t(f"page.{name}"), icon=f":material/{icon}:",
+                default=name == "playground") for name, icon in PAGE_ICONS.items()])
     classroom.language_switch()
-    classroom.keep_language_in_link()
-    for note in classroom.link_notes():
+    for note in st.session_state.get(classroom.APP_NOTES, []):
         st.warning(note_text(note), icon=":material/link_off:")
     _state.inside = True
     try:

@@ -1,9 +1,6 @@
 """The table page's data controls: the upload (or an example), the columns
-and how to read them, and the prepared data they give.
-
-A file that can't be read becomes a message, and the table in use before it
-stays: the session keeps the last good Table under W["table"] and the
-error of the last upload under W["error"]. Nothing here trains.
+and how to read them, and the prepared data they give. A file that can't be
+read becomes a message and the last good table stays (W["table"], W["error"]).
 """
 
 from __future__ import annotations
@@ -68,7 +65,7 @@ def note_text(code: str, detail: dict) -> str:
 
 def _use(table: Table, origin: str) -> None:
     """A new table: its columns are chosen afresh."""
-    W.put({"table": table, "origin": origin})
+    W.put({"table": table, "origin": origin, "error": None})
     for name in COLUMN_WIDGETS:
         W.pop(name)
 
@@ -80,9 +77,10 @@ def choose_example(name: str | None = None) -> None:
     W["origin"] = None
 
 
-def source_ui() -> tuple[Table, tuple[str, dict, str] | None]:
-    """The upload box and the example choice. Returns the table in use and
-    the error of a file that couldn't be read: (code, detail, file name).
+def data_ui(spec: TableExperiment) -> tuple[Table, tuple[str, dict, str] | None, dict]:
+    """The upload box, the example choice and the columns: returns the table in
+    use, the error of a file that couldn't be read ((code, detail, file name)
+    or None) and the spec fields the columns give.
 
     A table changes only when a new file arrives or an example is picked:
     removing an upload (or the moment between two uploads, when the box is
@@ -99,20 +97,11 @@ def source_ui() -> tuple[Table, tuple[str, dict, str] | None]:
         W["tried"] = upload.file_id  # read each upload once
         try:
             _use(read_table(upload.getvalue(), upload.name), f"upload:{upload.file_id}")
-            W["error"] = None
         except TableError as exc:
             W["error"] = (exc.code, exc.detail, upload.name)
     if W.get("origin") is None:
         _use(read_table(example_csv(example), f"{example}.csv"), f"example:{example}")
-        W["error"] = None
-    return W["table"], W.get("error")
-
-
-def data_ui(spec: TableExperiment) -> tuple[Table, tuple[str, dict, str] | None, dict]:
-    """The data group: the table in use, the error of a file that couldn't
-    be read (see source_ui), and the spec fields its columns give."""
-    table, error = source_ui()
-    return table, error, columns_ui(table, spec)
+    return W["table"], W.get("error"), columns_ui(W["table"], spec)
 
 
 def columns_ui(table: Table, spec: TableExperiment) -> dict:
@@ -138,14 +127,13 @@ def columns_ui(table: Table, spec: TableExperiment) -> dict:
     st.caption(t("tbl.detected", task=t(f"tbl.task.{detected}")))
 
     W.seed(spec, "missing", "train_ratio", "seed")
-    missing = W(st.radio, "missing", t("tbl.missing"), horizontal=True,
-                format_func=lambda n: t(f"tbl.missing.{n}"), help=t("tbl.help.missing"))
-    train_ratio = W(st.slider, "train_ratio", t("field.train_ratio"), step=0.05,
-                    help=t("help.train_ratio"))
-    seed = W(st.number_input, "seed", t("field.seed"))
     return {"source": table.name, "digest": table.digest, "target": target,
-            "features": list(features), "task": task, "missing": missing,
-            "train_ratio": train_ratio, "seed": seed}
+            "features": list(features), "task": task,
+            "missing": W(st.radio, "missing", t("tbl.missing"), horizontal=True,
+                         format_func=lambda n: t(f"tbl.missing.{n}"), help=t("tbl.help.missing")),
+            "train_ratio": W(st.slider, "train_ratio", t("field.train_ratio"), step=0.05,
+                             help=t("help.train_ratio")),
+            "seed": W(st.number_input, "seed", t("field.seed"))}
 
 
 def prepared(table: Table, values: dict) -> tuple[Prepared, Dataset, str]:

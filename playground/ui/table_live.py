@@ -30,14 +30,13 @@ def draw(snap: Snapshot, worker: TableWorker) -> None:
     job = job if job.spec == snap.spec else None
     classification = snap.spec.problem != "regression"
     pred = snap.predictions
-    score = None  # a classifier's: its accuracy
-    if not classification:
-        scores = None
-        if job is not None and pred is not None and np.isfinite(pred["test"]).all():
-            scores = regression_scores(_actual_units(job, snap.data.y_test),
-                                       _actual_units(job, pred["test"]))
-        score = (t("tbl.metric.r2"), "–" if scores is None else f"{scores['r2']:.3f}",
-                 t("tbl.help.r2"))
+    fit = None  # a regression's test rows: (actual, predicted, scores), in the target's units
+    if not classification and job is not None and pred is not None:
+        actual, predicted = _actual_units(job, snap.data.y_test), _actual_units(job, pred["test"])
+        if np.isfinite(predicted).all():
+            fit = actual, predicted, regression_scores(actual, predicted)
+    score = None if classification else (  # None: a classifier's accuracy
+        t("tbl.metric.r2"), "–" if fit is None else f"{fit[2]['r2']:.3f}", t("tbl.help.r2"))
     live.dense_metrics(snap, score)
     if job is None:
         return
@@ -61,8 +60,8 @@ def draw(snap: Snapshot, worker: TableWorker) -> None:
         cm = metrics.confusion_matrix(snap.data.y_test, pred["test"], len(classes))
         live.class_report(cm, classes, "tbl.", t("tbl.chart.confusion"),
                           t("tbl.report.support"), t("tbl.report_hint"), decimals=3)
-    else:
-        _regression_report(snap, job)
+    elif fit is not None:
+        _regression_report(snap, *fit)
 
 
 def _projection(snap: Snapshot, job: TableJob):
@@ -89,12 +88,7 @@ def _projection(snap: Snapshot, job: TableJob):
     return table_charts.projection_figure(coords, pred, actual, job.class_names, labels)
 
 
-def _regression_report(snap: Snapshot, job: TableJob) -> None:
-    actual = _actual_units(job, snap.data.y_test)
-    predicted = _actual_units(job, snap.predictions["test"])
-    if not np.isfinite(predicted).all():
-        return
-    scores = regression_scores(actual, predicted)
+def _regression_report(snap: Snapshot, actual, predicted, scores: dict) -> None:
     left, right = st.columns([3, 2])
     left.plotly_chart(table_charts.regression_figure(actual, predicted, {
         "title": t("tbl.chart.regression", column=snap.spec.target),

@@ -1,11 +1,8 @@
-"""Widgets for the fields of one spec class, built from the fields' metadata:
-a number's range ({"min", "max"}) and a choice's options ({"choices"}) are
-stated once, in the spec, and not again in each widget call.
-
-Widgets are created without `value=`: their state is seeded from the spec
-under stable keys (prefix + field name), so a spec from a link, a file or a
-fix-up reaches the widgets the same way. The prefix keeps pages apart: widget
-keys are per session, shared by every page.
+"""Widgets for the fields of one spec class: a number's range ({"min", "max"})
+and a choice's options ({"choices"}) come from the field's metadata. Widgets
+get no `value=`: their state is seeded from the spec under stable keys
+(prefix + field name), so a spec from a link, a file or a fix-up reaches them
+the same way. The prefix keeps pages apart: widget keys are per session.
 """
 
 from __future__ import annotations

@@ -4,13 +4,13 @@ annotations, highlight) and the per-layer statistics figures."""
 from __future__ import annotations
 
 import base64
+import io
 import json
-import struct
-import zlib
 
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from playground.charts.network import (
     GRAD_FLOOR,
@@ -36,22 +36,12 @@ BLUE, ORANGE = np.array([0x00, 0x72, 0xB2]), np.array([0xE6, 0x9F, 0x00])
 
 
 def decode_png(uri: str) -> np.ndarray:
-    """Our own PNGs (8-bit RGB, filter 0) -> (H, W, 3), row 0 first in the file."""
+    """The canvas PNG (8-bit RGB) -> (H, W, 3), row 0 first in the file."""
     png = base64.b64decode(uri.split(",", 1)[1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, size = 8, b"", None
-    while pos < len(png):
-        (n,) = struct.unpack(">I", png[pos:pos + 4])
-        kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            size = struct.unpack(">II", data[:8])
-        elif kind == b"IDAT":
-            idat += data
-        pos += 12 + n
-    w, h = size
-    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, 1 + 3 * w)
-    assert (raw[:, 0] == 0).all()
-    return raw[:, 1:].reshape(h, w, 3)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.mode == "RGB"
+    return np.asarray(image)
 
 
 def column(name, shown, width, maps=None, names=None):
