@@ -66,22 +66,15 @@ def make_optimizer(
     """torch.optim with foreach kernels: one fused call per step over all
     parameters instead of a Python loop (tiny networks are overhead-bound).
     weight_decay is torch.optim's L2 term (decoupled for AdamW)."""
-    wd = {"weight_decay": weight_decay}
+    common = {"lr": lr, "foreach": True, "weight_decay": weight_decay}
     if name == "sgd":
         # Nesterov needs momentum > 0; the spec guarantees it, this keeps code safe.
-        return torch.optim.SGD(
-            params, lr=lr, momentum=momentum, nesterov=nesterov and momentum > 0, foreach=True,
-            **wd,
-        )
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, foreach=True, **wd)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, foreach=True, **wd)
+        return torch.optim.SGD(params, momentum=momentum, nesterov=nesterov and momentum > 0,
+                               **common)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=momentum, foreach=True, **wd)
-    if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr, foreach=True, **wd)
-    raise KeyError(name)
+        return torch.optim.RMSprop(params, momentum=momentum, **common)
+    by_name = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "adagrad": torch.optim.Adagrad}
+    return by_name[name](params, **common)
 
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam", "adamw", "rmsprop", "adagrad")

@@ -1,15 +1,9 @@
 """Spec fields and notes: how every spec is declared, read and written.
 
-A spec is a frozen dataclass whose fields say in their metadata how a value
-is read: `number` (clamped into min..max), `choice` (one of a few names) or
-`parsed` (a parser of its own, for stacks of layers and lists of names);
-booleans and free text need none. The UI builds its widgets from the same
-metadata, so a range or a list of names is stated once.
-
-`Spec.parse` turns any mapping (widgets, a link's query, a JSON file) into a
-valid spec. It never raises: a bad value is clamped or replaced and each change
-is reported as a `Note`, which the page shows as a message. Items of a tuple
-field (layers) write themselves: `encode()` for a link, `plain()` for JSON.
+A spec is a frozen dataclass whose field metadata says how a value is read:
+`number` (clamped), `choice` (one of a few names) or `parsed` (its own
+parser); the UI builds its widgets from the same metadata. `Spec.parse` never
+raises: a bad value is clamped or replaced and reported as a `Note`.
 """
 
 from __future__ import annotations
@@ -64,12 +58,12 @@ class Spec:
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> tuple[Self, list[Note]]:
         """Any mapping (widgets, URL query, JSON) -> a valid spec + notes.
-
-        Missing keys take defaults silently; unknown keys are ignored with a
-        note; bad values are clamped or replaced with a note each.
-        """
-        notes: list[Note] = []
-        spec = cls(**parse_fields(cls, raw, notes))
+        Missing keys take defaults silently; unknown keys are ignored with a note."""
+        known = {f.name for f in fields(cls)}
+        notes = [Note("ignored", str(key), short(value)) for key, value in raw.items()
+                 if key not in known]
+        spec = cls(**{f.name: parse_field(f, raw[f.name], notes)
+                      for f in fields(cls) if f.name in raw})
         return spec.consistent(raw, notes), notes
 
     def consistent(self, raw: Mapping[str, Any], notes: list[Note]) -> Self:
@@ -90,10 +84,8 @@ class Spec:
         raw, notes = read_json_object(text)
         if raw is None:
             return cls(), notes
-        if cls.JSON_KIND:
-            raw = dict(raw)
-            if raw.pop("kind", cls.JSON_KIND) != cls.JSON_KIND:
-                return cls(), [Note("bad_file", "json", f"not a {cls.JSON_KIND} experiment")]
+        if cls.JSON_KIND and raw.pop("kind", cls.JSON_KIND) != cls.JSON_KIND:
+            return cls(), [Note("bad_file", "json", f"not a {cls.JSON_KIND} experiment")]
         return cls.parse(raw)
 
     def to_query(self) -> dict[str, str]:
@@ -155,16 +147,6 @@ def plain(value: Any) -> Any:
 
 
 # ---- reading values ------------------------------------------------------------
-def parse_fields(cls, raw: Mapping[str, Any], notes: list[Note]) -> dict[str, Any]:
-    """The values of a spec dataclass's fields present in `raw`, each read by
-    `parse_field`; keys that are no field are ignored with a note."""
-    known = {f.name for f in fields(cls)}
-    for key in raw:
-        if key not in known:
-            notes.append(Note("ignored", str(key), short(raw[key])))
-    return {f.name: parse_field(f, raw[f.name], notes) for f in fields(cls) if f.name in raw}
-
-
 def parse_field(f, raw: Any, notes: list[Note]) -> Any:
     """One field's value, read as its metadata and default say."""
     default = f.default
@@ -214,10 +196,8 @@ def parse_bool(name: str, raw: Any, default: bool, notes: list[Note]) -> bool:
     if isinstance(raw, bool):
         return raw
     text = str(raw).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
+    if text in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        return text in ("1", "true", "yes", "on")
     notes.append(Note("bad_value", name, short(raw), encode(default)))
     return default
 
@@ -229,11 +209,9 @@ def parse_number(name: str, raw: Any, kind: type, lo, hi, default, notes: list[N
         if isinstance(raw, bool):
             raise ValueError
         value = float(raw)
-        if kind is int and value != int(value):
+        if math.isnan(value) or (kind is int and value != int(value)):
             raise ValueError
     except (ValueError, TypeError, OverflowError):
-        value = math.nan
-    if math.isnan(value):
         notes.append(Note("bad_value", name, short(raw), str(default)))
         return default
     clamped = min(max(value, lo), hi)

@@ -1,9 +1,7 @@
-"""One translation lookup for every text a user reads.
-
-Tables are flat JSON files under assets/i18n/<lang>.json mapping a dotted key
-to a text with {placeholders}. A key missing from a language falls back to
-English, and a key missing everywhere shows as itself, so a gap is visible
-but never an error.
+"""One translation lookup for every text a user reads: flat JSON files under
+assets/i18n/<lang>.json map a dotted key to a text with {placeholders}. A key
+missing from a language falls back to English, and a key missing everywhere
+shows as itself, so a gap is visible but never an error.
 """
 
 from __future__ import annotations
@@ -31,9 +29,7 @@ def has(key: str, lang: str = DEFAULT_LANG) -> bool:
 
 def translate(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     text = table(lang).get(key) or table(DEFAULT_LANG).get(key) or key
-    if values:
-        try:
-            return text.format(**values)
-        except (KeyError, IndexError, ValueError):
-            return text
-    return text
+    try:
+        return text.format(**values) if values else text
+    except (KeyError, IndexError, ValueError):
+        return text

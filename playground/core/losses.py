@@ -30,11 +30,8 @@ class Head:
         """Labels (N,) -> what the loss compares against."""
         if self.name == "ce":
             return y.long()  # (N,)
-        if self.name == "bce":
-            return y.float().unsqueeze(1)  # (N, 1) in {0, 1}
-        if self.name == "tanh_mse":
-            return (y.float() * 2 - 1).unsqueeze(1)  # (N, 1) in {-1, 1}
-        return y.float().unsqueeze(1)  # regression: (N, 1)
+        t = y.float().unsqueeze(1)  # (N, 1): bce's {0, 1}, or regression's values
+        return t * 2 - 1 if self.name == "tanh_mse" else t  # tanh_mse: {-1, 1}
 
     def loss(self, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         if self.name == "ce":
@@ -54,11 +51,8 @@ class Head:
         return (z[:, 0] > 0).long()  # sigmoid(z) > 0.5 and tanh(z) > 0 both mean z > 0
 
     def surface(self, z: torch.Tensor) -> torch.Tensor:
-        """What the boundary map draws.
-
-        binary: (N,) in [-1, 1] (confidence of class 1 minus class 0);
-        multiclass: (N, K) class probabilities; regression: (N,) the value.
-        """
+        """What the boundary map draws. binary: (N,) in [-1, 1] (confidence of
+        class 1 minus class 0); multiclass: (N, K) probabilities; regression: (N,)."""
         if self.name == "ce":
             p = torch.softmax(z, dim=1)
             return p[:, 1] - p[:, 0] if z.shape[1] == 2 else p

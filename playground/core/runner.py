@@ -1,17 +1,10 @@
 """The training process: a runner driven by commands, and the loop around it.
 
-Why a process and not a thread: PyTorch releases the GIL inside every
-kernel, and a tiny network's step is dozens of kernels. With a busy page
-thread in the same process (building figures, serving the websocket) each
-re-acquire waits for Python's switch interval, and a step that takes 0.1 ms
-alone took 10 ms (measured: 5,000 steps/s alone, 66 beside a thread building
-figures). A child process has its own GIL and its own core.
-
-`serve` reads commands from a pipe, applies them between slices of
-training, and sends a `Message` (plain, picklable data: new history rows,
-status, and each task's extras) at a throttled rate. It blocks while paused,
-so a paused session costs no CPU. Each task subclasses `BaseRunner` with its
-trainer, its live changes, its extra commands and its message's extras.
+Why a process and not a thread: PyTorch releases the GIL inside every kernel,
+and beside a busy page thread each re-acquire waits for Python's switch
+interval (measured: 5,000 steps/s alone, 66 beside a thread building figures).
+A child process has its own GIL and its own core. `serve` blocks while
+paused, so a paused session costs no CPU.
 """
 
 from __future__ import annotations
@@ -31,8 +24,8 @@ SLICE = 0.05  # seconds of training between command checks
 
 @dataclass(kw_only=True)
 class Message:
-    """What the training process tells the page, as of one moment. Each task
-    adds its extras in a subclass; None there means "nothing new"."""
+    """What the training process tells the page; a task's subclass adds its
+    extras, where None means "nothing new"."""
 
     run: int  # increases with every new trainer: the page starts a new history
     spec: object  # the trainer's spec
@@ -53,10 +46,8 @@ def changed_fields(old, new) -> set[str]:
 
 class BaseRunner:
     """A trainer plus play/pause state; turns commands into training and messages.
-
-    Subclasses give `make_trainer`, `spec_change` ('none', 'rebuild' or a
-    live kind), `train_some` (one unit of training: an epoch or a batch) and
-    `extras` (their message's fields); they may add commands in `command`."""
+    Subclasses give `make_trainer`, `spec_change` ('none', 'rebuild' or a live
+    kind), `train_some` (an epoch or a batch), `extras` and maybe `command`."""
 
     publish_every = PUBLISH_EVERY
     threads = 1  # torch threads in the process: tiny tensors gain nothing from more
@@ -168,13 +159,14 @@ def serve(conn, runner_class: type[BaseRunner], spec) -> None:
     torch.set_num_threads(runner_class.threads)
     runner = runner_class(spec)
     publish_every = interval = runner.publish_every
+    last_publish = 0.0
 
     def fail() -> None:  # an error is shown on the page as a plain message
         runner.running = False
         runner.error = traceback.format_exc(limit=4)
 
     def send(synced: list) -> None:
-        nonlocal interval
+        nonlocal interval, last_publish
         start = time.perf_counter()
         try:
             msg = runner.message()
@@ -184,12 +176,11 @@ def serve(conn, runner_class: type[BaseRunner], spec) -> None:
             msg = runner.message()
         msg.synced = synced
         conn.send(msg)
+        last_publish = time.monotonic()
         # (R*R grid and maps through an 8 x 64 network take ~15 ms: space them out.)
         interval = max(publish_every, (time.perf_counter() - start) / PROBE_SHARE)
 
     send([])
-
-    last_publish = time.monotonic()
     while True:
         try:
             # Block while paused (no CPU); only peek while training.
@@ -208,7 +199,6 @@ def serve(conn, runner_class: type[BaseRunner], spec) -> None:
                     if not conn.poll(0):
                         break
                 send(synced)
-                last_publish = time.monotonic()
             if runner.running:
                 try:
                     runner.train_slice()
@@ -216,16 +206,10 @@ def serve(conn, runner_class: type[BaseRunner], spec) -> None:
                     fail()
                 if time.monotonic() - last_publish >= interval or not runner.running:
                     send([])
-                    last_publish = time.monotonic()
         except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
             return  # the page process went away: nothing left to serve
 
 
-def _warm_up() -> None:
-    """torch.optim imports torch._dynamo lazily on first use (about 1.5 s).
-    The fork server imports this module once, so doing it here means every
-    session's process starts with it already loaded."""
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.1)
-
-
-_warm_up()
+# torch.optim imports torch._dynamo lazily on first use (about 1.5 s). The fork
+# server imports this module once, so every session's process starts with it loaded.
+torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.1)

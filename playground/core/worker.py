@@ -1,11 +1,9 @@
 """The page's handle on a training process: commands in, snapshots out.
 
-A worker starts one child process (core/runner.py explains why not a
-thread) and a receiver thread that turns the child's messages into
-immutable snapshots. The page never touches the model: it sends commands and
-reads `snapshot()`. It never calls Streamlit. When nobody has asked for a
-snapshot for IDLE_TIMEOUT seconds (a closed or hidden tab), training pauses
-itself and resumes on the next request; `stop()` ends the process.
+A worker starts one child process (core/runner.py says why not a thread) and a
+receiver thread that turns its messages into immutable snapshots. When nobody
+asks for a snapshot for IDLE_TIMEOUT seconds (a closed or hidden tab),
+training pauses until the next request.
 """
 
 from __future__ import annotations
@@ -62,13 +60,10 @@ _START_LOCK = threading.Lock()
 
 @contextlib.contextmanager
 def _plain_main():
-    """Hide the running script from multiprocessing while a child starts.
-
-    A new process re-imports the parent's __main__ to find pickled targets.
-    Under `streamlit run`, __main__ is the page script itself, so the child
-    would run the page (and start a worker of its own). Our target lives in
-    playground.core.runner, so the child needs nothing from __main__.
-    """
+    """Hide the running script from multiprocessing while a child starts: a
+    new process re-imports the parent's __main__, which under `streamlit run`
+    is the page script, so the child would run the page. Our target lives in
+    playground.core.runner and needs nothing from __main__."""
     with _START_LOCK:
         real = sys.modules["__main__"]
         sys.modules["__main__"] = types.ModuleType("__main__")
@@ -80,8 +75,7 @@ def _plain_main():
 
 class BaseWorker:
     """The process, pipe, commands, sync ids and idle pause every page shares.
-    A subclass names its `runner` class (built in the child from the spec) and
-    turns messages into its snapshots in `_snapshot_from`."""
+    A subclass names its `runner` class and builds snapshots in `_snapshot_from`."""
 
     runner: type  # a core.runner.BaseRunner subclass
 
@@ -163,10 +157,8 @@ class BaseWorker:
             if self._stopping:
                 return
             self._stopping = True
-            try:
+            with contextlib.suppress(OSError, ValueError):  # already gone
                 self._conn.send(("stop", None, None))
-            except (OSError, ValueError):
-                pass  # already gone
         self._proc.join(timeout=3)
         if self._proc.is_alive():
             self._proc.terminate()
@@ -211,9 +203,8 @@ class BaseWorker:
         if msg.run != self._run:
             self._run, self._history = msg.run, History(tuple(msg.rows))
             self._start_run()
-        rows = msg.rows
-        for i in range(len(rows["epoch"])):
-            self._history.append(**{c: v[i] for c, v in rows.items()})
+        for values in zip(*msg.rows.values()):
+            self._history.append(**dict(zip(msg.rows, values)))
         self._version += 1
         snap = self._snapshot_from(msg, dict(
             spec=msg.spec, status=msg.status, epoch=msg.epoch, step=msg.step,

@@ -1,19 +1,15 @@
 """Files a user downloads and loads back: weights, training history, settings.
 
-Weights travel as safetensors: a JSON header and raw tensor bytes, nothing that
-runs code when it is read (a pickle made by `torch.save` can). The header's
-metadata says the file is ours and carries the settings it was trained with.
-
-Everything that can go wrong with a file a user hands us raises `ExportError`
-with a short `code` and plain `detail` values; the page turns those into a
-message in the reader's language, never a traceback.
+Weights travel as safetensors (a JSON header and raw tensor bytes: reading one
+runs no code, unlike a `torch.save` pickle), with our format name and the
+settings in its metadata. A file that can't be used raises `ExportError`,
+which the page shows as a message in the reader's language, never a traceback.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import struct
 from functools import partial
 
 import pandas as pd
@@ -21,6 +17,8 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import nn
+
+from playground.core.fields import short
 
 WEIGHTS_FORMAT = "nn-playground-weights"
 # A safetensors file opens with the header's length (u64, little-endian) and
@@ -63,24 +61,19 @@ def weights_bytes(model: nn.Module, spec) -> bytes:
 
 
 def load_weights(data: bytes, model: nn.Module) -> dict[str, torch.Tensor]:
-    """Checked tensors from a weights file, ready for `model.load_state_dict`.
-
-    `model` is the template the file must fit (same keys, same shapes); it is
-    not changed. The tensors come back on the model's device and in its dtypes.
-    Raises ExportError when the file isn't ours or doesn't fit.
-    """
+    """Checked tensors from a weights file, ready for `model.load_state_dict`:
+    on the device and in the dtypes of `model`, the template the file must fit
+    (same keys, same shapes; it is not changed). ExportError when it doesn't."""
     _metadata(data)  # not_weights / not_ours
     try:
         tensors = st_load(bytes(data))
     except Exception as exc:  # noqa: BLE001 - safetensors raises its own error types
-        raise ExportError("not_weights", reason=_short(exc)) from None
+        raise ExportError("not_weights", reason=short(exc, 60)) from None
 
     expected = model.state_dict()
-    same_keys = set(tensors) == set(expected)
-    if not same_keys or any(tensors[k].shape != expected[k].shape for k in expected):
-        raise ExportError(
-            "shape_mismatch", expected=describe_widths(expected), got=describe_widths(tensors)
-        )
+    if {k: t.shape for k, t in tensors.items()} != {k: t.shape for k, t in expected.items()}:
+        raise ExportError("shape_mismatch", expected=describe_widths(expected),
+                          got=describe_widths(tensors))
     out = {}
     for key, ref in expected.items():
         t = tensors[key]
@@ -103,21 +96,17 @@ def weights_spec_json(data: bytes) -> str | None:
 
 
 def describe_widths(state: dict[str, torch.Tensor]) -> str:
-    """Layer widths of a dense stack's state_dict: "2→8→8→1" (inputs first).
-
-    Works on any keys shaped like nn.Sequential's ("0.weight", "2.bias", ...);
-    for anything else, the number of tensors it holds.
-    """
-    weights = []
+    """Layer widths of a dense stack's state_dict: "2→8→8→1" (inputs first),
+    from keys shaped like nn.Sequential's ("0.weight"); else its tensor count."""
+    weights = {}
     for key, t in state.items():
         index, _, name = key.partition(".")
         if name == "weight" and index.isdigit() and t.dim() == 2:
-            weights.append((int(index), t))
+            weights[int(index)] = t
     if not weights:
         return f"{len(state)} tensors"
-    weights.sort(key=lambda pair: pair[0])
-    widths = [weights[0][1].shape[1], *(t.shape[0] for _, t in weights)]
-    return "→".join(str(w) for w in widths)
+    ordered = [weights[i] for i in sorted(weights)]
+    return "→".join(map(str, [ordered[0].shape[1], *(t.shape[0] for t in ordered)]))
 
 
 def _metadata(data: bytes) -> dict[str, str]:
@@ -125,7 +114,7 @@ def _metadata(data: bytes) -> dict[str, str]:
     if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) < 8:
         raise ExportError("not_weights", reason="empty" if not data else "too short")
     data = bytes(data)
-    (size,) = struct.unpack("<Q", data[:8])
+    size = int.from_bytes(data[:8], "little")  # u64
     if size > min(MAX_HEADER, len(data) - 8):
         raise ExportError("not_weights", reason="no header")
     try:
@@ -137,13 +126,8 @@ def _metadata(data: bytes) -> dict[str, str]:
     meta = header.get("__metadata__")
     meta = meta if isinstance(meta, dict) else {}
     if meta.get("format") != WEIGHTS_FORMAT:
-        raise ExportError("not_ours", format=_short(meta.get("format", "")))
+        raise ExportError("not_ours", format=short(meta.get("format", ""), 60))
     return meta
-
-
-def _short(value, limit: int = 60) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---- history ---------------------------------------------------------------------
@@ -154,16 +138,13 @@ def history_csv(frame: pd.DataFrame) -> bytes:
 
 
 def read_history_csv(data: bytes) -> pd.DataFrame:
-    """A history CSV back into the frame it was written from.
-
-    Columns that are empty all the way down (accuracy in a regression run)
-    come back as None, as History.frame() holds them.
-    """
+    """A history CSV back into the frame it was written from. Columns empty all
+    the way down (accuracy in a regression run) come back as None, as in History."""
     try:
         text = bytes(data).decode("utf-8-sig")
         frame = pd.read_csv(io.StringIO(text), **EXACT_FLOATS)
     except (UnicodeDecodeError, ValueError, TypeError, pd.errors.ParserError) as exc:
-        raise ExportError("not_history", reason=_short(exc)) from None
+        raise ExportError("not_history", reason=short(exc, 60)) from None
     missing = [c for c in ("epoch", "step") if c not in frame.columns]
     if missing:
         raise ExportError("not_history", reason="missing " + ", ".join(missing))

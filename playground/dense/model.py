@@ -2,7 +2,7 @@
 
 The network is a plain nn.Sequential of Linear layers and activations; the
 output layer is linear and its squashing (sigmoid, softmax, tanh) belongs to
-the loss head (playground/losses.py). Initialisation draws from a seeded
+the loss head (core/losses.py). Initialisation draws from a seeded
 generator, so the same seed gives the same weights in any thread.
 """
 
@@ -19,13 +19,10 @@ from playground.core import catalog
 
 def build_model(spec, n_in: int, n_out: int, generator: torch.Generator) -> nn.Sequential:
     layers: list[nn.Module] = []
-    width_in = n_in
-    for layer in spec.hidden:
-        layers.append(nn.Linear(width_in, layer.width))
-        layers.append(catalog.ACTIVATIONS[layer.activation]())
-        width_in = layer.width
-    layers.append(nn.Linear(width_in, n_out))
-    model = nn.Sequential(*layers)
+    widths = [n_in, *(layer.width for layer in spec.hidden)]
+    for width_in, layer in zip(widths, spec.hidden):
+        layers += [nn.Linear(width_in, layer.width), catalog.ACTIVATIONS[layer.activation]()]
+    model = nn.Sequential(*layers, nn.Linear(widths[-1], n_out))
     init_weights(model, spec.init, generator)
     return model
 
@@ -38,19 +35,16 @@ def linear_layers(model: nn.Module) -> list[nn.Linear]:
 def init_weights(model: nn.Module, scheme: str, generator: torch.Generator) -> None:
     for lin in linear_layers(model):
         w, b = lin.weight, lin.bias  # (out, in), (out,)
-        fan_in = w.shape[1]
         if scheme == "zeros":
             w.zero_()
-            b.zero_()
-            continue
-        if scheme == "xavier":
+        elif scheme == "xavier":
             nn.init.xavier_uniform_(w, generator=generator)
         elif scheme == "he":
             nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=generator)
         else:  # PyTorch's own nn.Linear default, drawn from our generator
             nn.init.kaiming_uniform_(w, a=math.sqrt(5), generator=generator)
         if scheme == "default":
-            bound = 1 / math.sqrt(fan_in)
+            bound = 1 / math.sqrt(w.shape[1])  # 1 / sqrt(fan_in)
             nn.init.uniform_(b, -bound, bound, generator=generator)
         else:
             b.zero_()
@@ -58,17 +52,14 @@ def init_weights(model: nn.Module, scheme: str, generator: torch.Generator) -> N
 
 def summary(model: nn.Module, n_in: int) -> pd.DataFrame:
     """One row per layer: name, output shape, parameter count (as Keras's summary)."""
-    rows = []
+    rows = [{"layer": "input", "output": f"(N, {n_in})", "params": 0}]
     width = n_in
-    rows.append({"layer": "input", "output": f"(N, {n_in})", "params": 0})
     for i, module in enumerate(model):
+        name = type(module).__name__.lower()
         if isinstance(module, nn.Linear):
-            width = module.out_features
-            name = "dense"
-        else:
-            name = type(module).__name__.lower()
-        params = sum(p.numel() for p in module.parameters())
-        rows.append({"layer": f"{i}: {name}", "output": f"(N, {width})", "params": params})
+            width, name = module.out_features, "dense"
+        rows.append({"layer": f"{i}: {name}", "output": f"(N, {width})",
+                     "params": count_params(module)})
     return pd.DataFrame(rows)
 
 

@@ -1,12 +1,8 @@
 """A trained network as an ONNX file, for model viewers (Netron) and other runtimes.
 
-ONNX export needs the optional packages `onnx` and `onnxscript`
-(`pip install "nn-playground[onnx]"`); `onnx_available()` says whether they
-are there, and the page disables the button when they are not.
-
-The file takes "features" (batch, n_in) and gives "logits" (batch, n_out):
-the network's raw outputs, before the loss head's sigmoid or softmax, as the
-model computes them. The batch size is left free.
+It needs the optional packages `onnx` and `onnxscript` (the "onnx" extra). The
+file takes "features" (batch, n_in) and gives "logits" (batch, n_out): the raw
+outputs, before the loss head's sigmoid or softmax. The batch size is free.
 """
 
 from __future__ import annotations
@@ -42,11 +38,9 @@ def onnx_available() -> bool:
 
 
 def onnx_bytes(model: nn.Module, n_in: int) -> bytes:
-    """The model as a serialized ONNX ModelProto with a dynamic batch dimension.
-
-    Uses torch's dynamo-based exporter, and the older TorchScript one when that
-    fails. The model itself is not touched: a CPU copy in eval mode is exported.
-    """
+    """The model as a serialized ONNX ModelProto with a dynamic batch dimension,
+    from a CPU copy in eval mode, by torch's dynamo-based exporter or, when
+    that fails, the older TorchScript one."""
     if not onnx_available():
         raise ExportError("onnx_missing")
     net = copy.deepcopy(model).cpu().float().eval()

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from playground.data.features import feature_matrix
-
 
 @dataclass(frozen=True)
 class Grid:
@@ -29,18 +27,10 @@ def grid_points(extent: float, resolution: int) -> tuple[np.ndarray, torch.Tenso
     return axis, pts
 
 
-def plane_inputs(trainer, pts: torch.Tensor) -> torch.Tensor:
-    """(R*R, 2) plane points -> (R*R, F) network inputs. A table with two
-    input columns is its own plane: its rows are already inputs."""
-    if trainer.data.inputs_ready:
-        return pts.to(trainer.device)
-    return feature_matrix(pts, trainer.spec.features).to(trainer.device)
-
-
 @torch.inference_mode()
 def boundary_grid(trainer, resolution: int = 100) -> Grid:
     axis, pts = grid_points(trainer.data.extent, resolution)
-    x = plane_inputs(trainer, pts)  # (R*R, F)
+    x = trainer.inputs(pts)  # (R*R, F)
     trainer.model.eval()
     surface = trainer.head.surface(trainer.model(x)).float().cpu().numpy()
     shape = (resolution, resolution) + surface.shape[1:]
@@ -49,8 +39,6 @@ def boundary_grid(trainer, resolution: int = 100) -> Grid:
 
 # ---- inside the network -------------------------------------------------------
 MAX_SHOWN = 16  # neurons drawn per layer; wider layers show their most used ones
-SATURATING = {"tanh", "sigmoid"}
-DYING = {"relu"}  # units that can die: zero output for every input
 
 
 def forward_all(model: torch.nn.Sequential, x: torch.Tensor) -> list[torch.Tensor]:
@@ -66,41 +54,35 @@ def forward_all(model: torch.nn.Sequential, x: torch.Tensor) -> list[torch.Tenso
     return outs
 
 
-def _shown(weight_out: torch.Tensor | None, width: int) -> list[int]:
+def _shown(weight_out: torch.Tensor, width: int) -> list[int]:
     """Which neurons of a layer to draw: all if few, else the ones whose
     outgoing weights are largest (they matter most to the next layer)."""
-    if width <= MAX_SHOWN or weight_out is None:
-        return list(range(min(width, MAX_SHOWN)))
+    if width <= MAX_SHOWN:
+        return list(range(width))
     importance = weight_out.abs().sum(dim=0)  # (width,)
     return sorted(importance.topk(MAX_SHOWN).indices.tolist())
 
 
 @torch.inference_mode()
 def neuron_maps(trainer, resolution: int = 24) -> dict:
-    """What each neuron computes over the input plane.
-
-    Returns {"columns": [...], "weights": [(out, in) arrays], "biases": [(out,)]}
-    where each column (inputs, hidden layers, output) has "maps" (n_shown, R, R)
-    with row 0 at the bottom of the plane, "shown" (neuron indices), "width".
-    """
+    """What each neuron computes over the input plane: {"columns": [...],
+    "weights": [(out, in) arrays], "biases": [(out,)]}, where each column
+    (inputs, hidden layers, output) has "maps" (n_shown, R, R) with row 0 at
+    the bottom of the plane, "shown" (neuron indices) and "width"."""
     _, pts = grid_points(trainer.data.extent, resolution)
-    x = plane_inputs(trainer, pts)  # (R*R, F)
+    x = trainer.inputs(pts)  # (R*R, F)
     trainer.model.eval()
     outs = forward_all(trainer.model, x)
     linears = [m for m in trainer.model if isinstance(m, torch.nn.Linear)]
     weights = [lin.weight.detach() for lin in linears]
+    surface = trainer.head.surface(outs[-1])  # (R*R,) or (R*R, K)
+    out = surface if surface.ndim == 2 else surface[:, None]  # (R*R, n_out): all shown
     columns = []
-    layers = [x, *outs[:-1]]
-    for i, values in enumerate(layers):  # (R*R, width) each
+    for i, values in enumerate([x, *outs[:-1], out]):  # (R*R, width) each
         width = values.shape[1]
-        shown = _shown(weights[i], width)
+        shown = _shown(weights[i], width) if i < len(weights) else list(range(width))
         maps = values[:, shown].T.reshape(len(shown), resolution, resolution)
         columns.append({"maps": maps.float().cpu().numpy(), "shown": shown, "width": width})
-    surface = trainer.head.surface(outs[-1])  # (R*R,) or (R*R, K)
-    surface = surface.T if surface.ndim == 2 else surface[None]
-    n_out = surface.shape[0]
-    columns.append({"maps": surface.reshape(n_out, resolution, resolution).float().cpu().numpy(),
-                    "shown": list(range(n_out)), "width": n_out})
     return {
         "columns": columns,
         "weights": [w.float().cpu().numpy().copy() for w in weights],
@@ -122,7 +104,7 @@ def layer_stats(trainer) -> list[dict]:
         zip(trainer.parameters_by_layer(), trainer.gradients_by_layer(), outs, acts)
     ):
         inactive = None
-        if act in DYING:
+        if act == "relu":  # a unit can die: zero output for every input
             inactive = (a <= 0).all(dim=0).float().mean()
         elif act == "tanh":
             inactive = (a.abs() > 0.99).float().mean()
@@ -136,14 +118,9 @@ def layer_stats(trainer) -> list[dict]:
             "inactive_share": inactive,
         })
     # One host sync for every number.
-    keys = ("weight_norm", "grad_norm", "act_mean_abs", "inactive_share")
-    flat = [row[k] for row in rows for k in keys if row[k] is not None]
-    values = iter(torch.stack(flat).tolist()) if flat else iter(())
-    for row in rows:
-        for k in keys:
-            if row[k] is not None:
-                row[k] = next(values)
-    return rows
+    flat = torch.stack([v for row in rows for v in row.values() if torch.is_tensor(v)])
+    values = iter(flat.tolist())
+    return [{k: next(values) if torch.is_tensor(v) else v for k, v in row.items()} for row in rows]
 
 
 HIST_BINS = 30
@@ -152,10 +129,8 @@ HIST_BINS = 30
 @torch.inference_mode()
 def histograms(trainer) -> dict:
     """Weights and latest gradients of each dense layer, binned on one shared
-    symmetric range per kind so snapshots can be compared over time.
-
-    Returns {"weights": (edges (B+1,), counts (L, B)), "grads": (...)}.
-    """
+    symmetric range per kind so snapshots can be compared over time:
+    {"weights": (edges (B+1,), counts (L, B)), "grads": (...)}."""
     out = {}
     pairs = {"weights": [w for w, _ in trainer.parameters_by_layer()],
              "grads": [gw for gw, _ in trainer.gradients_by_layer()]}

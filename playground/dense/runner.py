@@ -1,12 +1,8 @@
-"""The dense runners, in the training process (core/runner.py explains the
-process). The 2D playground's messages carry the boundary grid, the data set
-once per run, and the optional probes: neuron maps ("network"), layer
-statistics and histograms ("stats"), each only while its view is on, at a
-throttled rate while training. A user's table trains the same way on its
-prepared rows, which travel with the spec as a `TableJob`; its messages carry
-the boundary only when the table has exactly two input columns, and always
-the current predictions, from which the page draws the projection and the
-evaluation."""
+"""The dense runners, in the training process (core/runner.py explains it).
+Messages carry the boundary grid, the data set once per run, and the optional
+probes (neuron maps, layer statistics, histograms) while their view is on. A
+table's prepared rows travel with its spec as a `TableJob`; its messages add
+the current predictions, and a boundary only for exactly two input columns."""
 
 from __future__ import annotations
 
@@ -90,30 +86,26 @@ class Runner(BaseRunner):
     def train_some(self) -> None:
         self.trainer.train_epoch()
 
-    def _probe(self) -> tuple[dict | None, list[dict], dict | None]:
-        """Network maps, new stats rows and a new histogram snapshot, each
+    def extras(self, first: bool) -> dict:
+        """The boundary, the data on a run's first message, and each optional probe
         only if its view is on and (while training) its interval has passed."""
         trainer, now = self.trainer, time.monotonic()
+
+        def due(at: tuple[int, float], every: float) -> bool:  # at: (step, time) of the last
+            return trainer.step != at[0] and (not self.running or now - at[1] >= every)
+
         network = neuron_maps(trainer) if "network" in self.views else None
         hist = None
-        if "stats" in self.views:
-            due = not self.running or now - self.stats_at[1] >= STATS_EVERY
-            if trainer.step != self.stats_at[0] and due:
-                for row in layer_stats(trainer):
-                    self.stats.append({"epoch": trainer.epoch, "step": trainer.step, **row})
-                self.stats_at = (trainer.step, now)
-            due = not self.running or now - self.hist_at[1] >= HIST_EVERY
-            if trainer.step != self.hist_at[0] and due:
-                hist = {"epoch": trainer.epoch, "step": trainer.step, **histograms(trainer)}
-                self.hist_at = (trainer.step, now)
-        new_stats = self.stats[self.sent_stats :]
-        self.sent_stats = len(self.stats)
-        return network, new_stats, hist
-
-    def extras(self, first: bool) -> dict:
-        network, stats, hist = self._probe()
-        return {"grid": self.grid(), "data": self.trainer.data if first else None,
-                "network": network, "stats": stats, "hist": hist, "state": self.take_state()}
+        when = {"epoch": trainer.epoch, "step": trainer.step}
+        if "stats" in self.views and due(self.stats_at, STATS_EVERY):
+            self.stats.extend({**when, **row} for row in layer_stats(trainer))
+            self.stats_at = (trainer.step, now)
+        if "stats" in self.views and due(self.hist_at, HIST_EVERY):
+            hist = {**when, **histograms(trainer)}
+            self.hist_at = (trainer.step, now)
+        new_stats, self.sent_stats = self.stats[self.sent_stats :], len(self.stats)
+        return {"grid": self.grid(), "data": trainer.data if first else None,
+                "network": network, "stats": new_stats, "hist": hist, "state": self.take_state()}
 
     def grid(self) -> Grid | None:
         return boundary_grid(self.trainer)
@@ -175,12 +167,11 @@ def predictions(trainer: Trainer) -> dict[str, np.ndarray]:
     """{"train": (N_train,), "test": (N_test,)}: class indices, or the
     predicted value for regression."""
     trainer.model.eval()
-    out = {}
-    for part, x in (("train", trainer.x_train), ("test", trainer.x_test)):
+
+    def predict(x: torch.Tensor) -> np.ndarray:
         z = trainer.model(x)  # (N, n_out)
-        if trainer.classification:
-            out[part] = trainer.head.classes(z).cpu().numpy()
-        else:
-            out[part] = z[:, 0].float().cpu().numpy()
-    return out
+        out = trainer.head.classes(z) if trainer.classification else z[:, 0].float()
+        return out.cpu().numpy()
+
+    return {"train": predict(trainer.x_train), "test": predict(trainer.x_test)}
 

@@ -1,15 +1,9 @@
 """The Experiment: one validated description of a run on a 2D toy set.
 
-Everything a run depends on lives here: data, features, network, training
-settings and the seed. Widgets, URL queries, JSON files and code all go
-through `Experiment.parse` (playground.core.fields), which clamps numbers into
-range and replaces unknown names with defaults, reporting each change as a
-`Note`, so a bad value from anywhere becomes a visible message instead of an
-exception.
-
-The network and training part is `NetworkSettings`, shared with the table
-experiment (playground.dense.table_spec): the trainer, the model builder and
-the code exports read only that part and `classes`.
+Data, features, network, training settings and the seed all live here, read
+through `Experiment.parse` (core/fields.py). The network and training part,
+`NetworkSettings`, is shared with the table experiment (dense/table_spec.py):
+the trainer, the model builder and the code exports read only that part.
 """
 
 from __future__ import annotations
@@ -96,9 +90,7 @@ class NetworkSettings:
     @property
     def classes(self) -> int:
         """Number of classes (0 for regression)."""
-        if self.problem == "multiclass":
-            return self.n_classes
-        return 2 if self.problem == "binary" else 0
+        return {"multiclass": self.n_classes, "binary": 2}.get(self.problem, 0)
 
     def fit_training(self, loss_asked: bool, notes: list[Note]):
         """Fix training settings that are each valid alone but not together: a
@@ -125,17 +117,14 @@ def _parse_features(raw: Any, notes: list[Note]) -> tuple[str, ...]:
         return ToyData.features
     if items == ["none"]:
         items = []
-    good = []
     for name in items:
         if name not in catalog.FEATURE_NAMES:
             notes.append(Note("unknown_feature", "features", short(name)))
-        elif name not in good:
-            good.append(name)
+    # Canonical order, so the same set always builds the same network.
+    good = tuple(n for n in catalog.FEATURE_NAMES if n in items)
     if not good:
         notes.append(Note("no_features", "features", short(raw), "x1,x2"))
-        return ToyData.features
-    # Canonical order, so the same set always builds the same network.
-    return tuple(n for n in catalog.FEATURE_NAMES if n in good)
+    return good or ToyData.features
 
 
 @dataclass(frozen=True)

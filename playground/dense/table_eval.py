@@ -1,6 +1,5 @@
 """What the table page shows besides the curves: a 2D view of many input
-columns, and regression scores in the target's own units. numpy and
-scikit-learn only."""
+columns, and regression scores in the target's own units."""
 
 from __future__ import annotations
 

@@ -1,14 +1,9 @@
 """TableExperiment: one validated description of a run on an uploaded table.
 
-The network and training part is the 2D experiment's `NetworkSettings`
-(playground.dense.spec), read by the same parsers, so the trainer, the model
-builder and the code exports take either spec. What is new is the data part:
-which columns of the user's CSV to use and how.
-
-`problem` and `n_classes` follow from the data (the target column and the
-task), not from the user: the page fills them in from the prepared table
-before it accepts a spec, and a settings file's values are recomputed the
-same way when it is loaded.
+The network and training part is the 2D experiment's `NetworkSettings`; the
+data part says which columns of the user's CSV to use and how. `problem` and
+`n_classes` follow from the data: the page fills them in from the prepared
+table, and recomputes them when a settings file is loaded.
 """
 
 from __future__ import annotations
@@ -24,9 +19,6 @@ TASKS = ("auto", "classification", "regression")
 MISSING = ("drop", "impute")
 PROBLEMS = ("binary", "multiclass", "regression")
 MAX_CLASSES = 20
-# Fields whose values are column names of the user's table: any text is valid
-# here; whether the column exists is checked against the table on the page.
-COLUMN_FIELDS = ("target", "features")
 
 
 def _parse_columns(raw: Any, notes: list[Note]) -> tuple[str, ...]:

@@ -1,10 +1,9 @@
 """The training loop of a dense network: epochs of mini-batch steps.
 
-The bookkeeping every trainer shares (counters, history, divergence, a new
-learning rate) is playground.core.training.BaseTrainer's. Tiny networks are bound
-by per-call overhead, not arithmetic, so the loop avoids per-step host syncs
-(no .item() until the epoch ends), slices contiguous pre-shuffled batches
-instead of gathering them, and uses foreach optimizer kernels.
+Tiny networks are bound by per-call overhead, not arithmetic, so the loop
+avoids per-step host syncs (no .item() until the epoch ends), slices
+contiguous pre-shuffled batches instead of gathering them, and uses foreach
+optimizer kernels.
 """
 
 from __future__ import annotations
@@ -32,15 +31,13 @@ class Trainer(BaseTrainer):
         self.classification = spec.problem != "regression"
 
         # (N, F) features and targets, on the device once.
-        self.x_train = self._features(self.data.x_train)
-        self.x_test = self._features(self.data.x_test)
-        self.t_train = self.head.targets(torch.from_numpy(self.data.y_train)).to(self.device)
-        self.t_test = self.head.targets(torch.from_numpy(self.data.y_test)).to(self.device)
+        self.x_train = self.inputs(torch.from_numpy(self.data.x_train))
+        self.x_test = self.inputs(torch.from_numpy(self.data.x_test))
         self.y_train = torch.from_numpy(self.data.y_train).to(self.device)
         self.y_test = torch.from_numpy(self.data.y_test).to(self.device)
+        self.t_train, self.t_test = self.head.targets(self.y_train), self.head.targets(self.y_test)
 
-        n_out = self.head.n_out(spec.classes)
-        n_in = self.x_train.shape[1]
+        n_in, n_out = self.x_train.shape[1], self.head.n_out(spec.classes)
         self.model = build_model(spec, n_in, n_out, self.init_gen).to(self.device)
         # The fast path (hand-derived gradients into one flat buffer) is the
         # same mathematics as autograd; autograd stays for anything it can't do.
@@ -50,17 +47,18 @@ class Trainer(BaseTrainer):
             flat = FlatParams(self.model)
             self.fast = FastMLP(self.model, spec, flat)
             params = [flat.param]
-        self.optimizer = catalog.make_optimizer(
-            spec.optimizer, params, spec.lr, spec.momentum, spec.nesterov
-        )
+        self.optimizer = catalog.make_optimizer(spec.optimizer, params, spec.lr, spec.momentum,
+                                                spec.nesterov)
         self.weights = [lin.weight for lin in linear_layers(self.model)]
         self.record()
 
-    def _features(self, points) -> torch.Tensor:
-        pts = torch.from_numpy(points)
+    def inputs(self, points: torch.Tensor) -> torch.Tensor:
+        """Points -> (N, F) network inputs on the device: (N, 2) plane points go
+        through the spec's features; a table's rows (and the plane of a table
+        with two input columns) are inputs already."""
         if self.data.inputs_ready:
-            return pts.float().to(self.device)
-        return feature_matrix(pts, self.spec.features).to(self.device)
+            return points.float().to(self.device)
+        return feature_matrix(points, self.spec.features).to(self.device)
 
     # ---- commands --------------------------------------------------------
     @torch.no_grad()
@@ -101,11 +99,8 @@ class Trainer(BaseTrainer):
         zeros before the first step."""
         if self.fast:
             return list(zip(self.fast.gw, self.fast.gb))
-        return [
-            (w.grad if w.grad is not None else torch.zeros_like(w),
-             b.grad if b.grad is not None else torch.zeros_like(b))
-            for w, b in self.parameters_by_layer()
-        ]
+        return [tuple(p.grad if p.grad is not None else torch.zeros_like(p) for p in pair)
+                for pair in self.parameters_by_layer()]
 
     # ---- training --------------------------------------------------------
     def penalty(self) -> torch.Tensor | None:

@@ -1,7 +1,6 @@
-"""The 2D and table pages' handles on their training processes (the
-process, pipe and idle pause are core/worker.py's): optional probes, weight
-edits, the weights in and out, and Snapshots with the boundary grid, the
-probes' outputs and, for a table, the predictions."""
+"""The 2D and table pages' handles on their training processes: optional
+probes, weight edits, the weights in and out, and Snapshots with the boundary
+grid, the probes' outputs and, for a table, the predictions."""
 
 from __future__ import annotations
 
@@ -35,12 +34,10 @@ class Snapshot(BaseSnapshot):
 
 
 class Spread:
-    """At most `cap` items spread evenly over everything added, plus the newest.
-
-    Item k (counting from 0) is kept while k is a multiple of the stride; the
-    stride doubles whenever the kept items pass `cap`, dropping every other
-    one. So a long run keeps snapshots from its whole length, not just its end.
-    """
+    """At most `cap` items spread evenly over everything added, plus the newest:
+    item k is kept while k is a multiple of the stride, which doubles (dropping
+    every other item) whenever more than `cap` are kept. So a long run keeps
+    snapshots from its whole length, not just its end."""
 
     def __init__(self, cap: int = MAX_HISTS) -> None:
         self.cap = cap
@@ -60,9 +57,7 @@ class Spread:
 
     def items(self) -> tuple:
         """Kept items oldest first, ending with the newest one added."""
-        if self.newest is None:
-            return ()
-        if self.kept and self.kept[-1] is self.newest:
+        if self.newest is None or self.kept[-1] is self.newest:  # nothing added yet, or kept
             return tuple(self.kept)
         return (*self.kept, self.newest)
 
@@ -99,9 +94,7 @@ class Worker(BaseWorker):
         process doesn't answer in time."""
         self._state = None
         self._send("state")
-        if not self.wait_idle(timeout):
-            return None
-        return self._state
+        return self._state if self.wait_idle(timeout) else None
 
     def load_state(self, state: dict) -> None:
         """Replace the weights (checked by the caller); training pauses."""
