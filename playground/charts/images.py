@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.charts.common import FONT, apply_layout, empty_figure
+from playground.charts.common import FONT, empty_figure, layout
 
 HIGHLIGHT, MUTED = "#0072B2", "#B8B8B8"
 TITLE_CHAR_PX = 6.5  # about how wide one character of an 11 px image title is
@@ -82,7 +82,7 @@ def image_grid_figure(
     lo, hi = _range(images, zmid)
     # Axes laid out by hand in one dict: make_subplots and update_*axes validate
     # every axis one by one and take ~1 s for 32 images, this ~0.1 s.
-    axes = apply_layout(go.Figure(), labels["title"], height).layout.to_plotly_json()
+    axes = layout(labels["title"], height)
     traces, notes = [], []
     for i, image in enumerate(images):
         x0, y1 = (i % cols) * (cell_w + h_gap), 1 - (i // cols) * (cell_h + v_gap)
@@ -128,17 +128,14 @@ def image_figure(image: np.ndarray, title: str, height: int = 260) -> go.Figure:
         return empty_figure(title, {})
     h, w = image.shape
     lo, hi = _range(image[None], None)
-    fig = go.Figure(go.Heatmap(
-        z=image, zmin=lo, zmax=hi, colorscale="gray_r", showscale=False,
+    return go.Figure(data=[dict(
+        type="heatmap", z=image, zmin=lo, zmax=hi, colorscale="gray_r", showscale=False,
         hovertemplate="(%{y}, %{x}): %{z:.3f}<extra></extra>",
+    )], layout=layout(
+        title, height, dict(visible=False, range=[-0.5, w - 0.5], constrain="domain"),
+        dict(visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain"),
+        hovermode="closest",
     ))
-    apply_layout(fig, title, height)
-    fig.update_layout(hovermode="closest")
-    fig.update_xaxes(visible=False, range=[-0.5, w - 0.5], constrain="domain")
-    fig.update_yaxes(
-        visible=False, range=[h - 0.5, -0.5], scaleanchor="x", constrain="domain",
-    )
-    return fig
 
 
 def probability_figure(
@@ -157,21 +154,17 @@ def probability_figure(
     names = [str(c) for c in classes]
     best = int(np.nanargmax(probs)) if np.isfinite(probs).any() else -1
     colours = [HIGHLIGHT if i == best else MUTED for i in range(probs.size)]
-    fig = go.Figure(go.Bar(
-        x=probs, y=list(range(probs.size)), orientation="h", marker_color=colours,
-        text=[f"{p:.1%}" for p in probs], textposition="outside", cliponaxis=False,
-        customdata=names,
+    return go.Figure(data=[dict(
+        type="bar", x=probs, y=list(range(probs.size)), orientation="h",
+        marker=dict(color=colours), text=[f"{p:.1%}" for p in probs], textposition="outside",
+        cliponaxis=False, customdata=names,
         hovertemplate=f"%{{customdata}}<br>{labels['probability']}: %{{x:.2%}}<extra></extra>",
+    )], layout=layout(
+        labels["title"], max(160, 70 + 24 * probs.size),
+        dict(title=dict(text=labels["probability"]), range=[0, 1.15], tickformat=".0%",
+             tickvals=[0, 0.25, 0.5, 0.75, 1.0]),
+        dict(tickvals=list(range(probs.size)), autorange="reversed", showgrid=False,
+             ticktext=[f"<b>{n}</b>" if i == best else n for i, n in enumerate(names)],
+             automargin=True, ticklabelstandoff=6),
+        hovermode="closest", bargap=0.25, showlegend=False,
     ))
-    apply_layout(fig, labels["title"], height=max(160, 70 + 24 * probs.size))
-    fig.update_layout(hovermode="closest", bargap=0.25, showlegend=False)
-    fig.update_xaxes(
-        title_text=labels["probability"], range=[0, 1.15], tickformat=".0%",
-        tickvals=[0, 0.25, 0.5, 0.75, 1.0],
-    )
-    fig.update_yaxes(
-        tickvals=list(range(probs.size)), autorange="reversed", showgrid=False,
-        ticktext=[f"<b>{n}</b>" if i == best else n for i, n in enumerate(names)],
-        automargin=True, ticklabelstandoff=6,
-    )
-    return fig

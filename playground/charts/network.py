@@ -15,18 +15,16 @@ selection indexes straight into the weights:
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import textwrap
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from PIL import Image
 from plotly.colors import hex_to_rgb, sample_colorscale
 
-from playground.charts.common import DIVERGING, FONT, apply_layout
+from playground.charts.common import DIVERGING, FONT, layout, png_data_uri
+from playground.charts.decimate import LIVE_POINTS, compact, decimate
 
 OKABE_ITO = (
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000",
@@ -68,13 +66,6 @@ def tile_rgb(maps: np.ndarray) -> np.ndarray:
     t = np.round(t * LEVELS) / LEVELS  # halves the PNG; no banding visible at tile size
     rgb = MIDDLE + np.where(t >= 0, t * (POSITIVE - MIDDLE), -t * (NEGATIVE - MIDDLE))
     return np.rint(rgb).clip(0, 255).astype(np.uint8)
-
-
-def png_data_uri(rgb: np.ndarray) -> str:
-    """(H, W, 3) uint8 -> "data:image/png;base64,..." (row 0 first in the file)."""
-    png = io.BytesIO()
-    Image.fromarray(rgb).save(png, format="png", compress_level=1)  # fast: redrawn often
-    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def _wrap(text: str, max_chars: int, max_lines: int = 2) -> str:
@@ -260,9 +251,11 @@ def _edge_traces(columns, weights, lefts, bottoms, res, labels) -> list[dict]:
             pick = np.flatnonzero((bucket == b) & (sign == sg))
             if len(pick) == 0:
                 continue
-            gap = np.full(len(pick), np.nan)  # between segments: one line trace, many edges
-            xs = np.column_stack([x0[pick], x1[pick], gap]).ravel().astype(np.float32)
-            ys = np.column_stack([y0[pick], y1[pick], gap]).ravel().astype(np.float32)
+            # Each edge is (start, end, gap): one line trace, many edges. Plain
+            # lists: Plotly validates a short list faster than an array.
+            xs, ys = np.full((2, len(pick), 3), np.nan)
+            xs[:, 0], xs[:, 1], ys[:, 0], ys[:, 1] = x0[pick], x1[pick], y0[pick], y1[pick]
+            xs, ys = np.round(xs, 2).ravel().tolist(), np.round(ys, 2).ravel().tolist()
             traces.append(dict(
                 type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
                 line=dict(color=EDGE_COLOURS[sg], width=0.5 + 4.5 * centre ** 1.5),
@@ -336,19 +329,19 @@ def neuron_map_figure(
     peak = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     xs = np.linspace(-extent, extent, values.shape[1])
     ys = np.linspace(-extent, extent, values.shape[0])
-    fig = go.Figure(go.Heatmap(
-        x=xs, y=ys, z=values, zmin=-peak, zmax=peak, colorscale=DIVERGING, zsmooth="best",
+    axis = dict(range=[-extent, extent], constrain="domain", showgrid=False)
+    return go.Figure(data=[dict(
+        type="heatmap", x=xs.astype(np.float32), y=ys.astype(np.float32), z=values,
+        zmin=-peak, zmax=peak, colorscale=DIVERGING, zsmooth="best",
         colorbar=dict(title=dict(text=labels["value"]), thickness=12, len=0.85),
         hovertemplate=f"{labels['x']}=%{{x:.2f}}<br>{labels['y']}=%{{y:.2f}}<br>"
         f"{labels['value']}=%{{z:.4g}}<extra></extra>",
+    )], layout=layout(
+        title, height, dict(title=dict(text=labels["x"]), **axis),
+        dict(title=dict(text=labels["y"]), autorange=False, scaleanchor="x", scaleratio=1,
+             **axis),
+        hovermode="closest",
     ))
-    apply_layout(fig, title, height)
-    fig.update_layout(hovermode="closest")
-    fig.update_xaxes(title_text=labels["x"], range=[-extent, extent], constrain="domain",
-                     showgrid=False)
-    fig.update_yaxes(title_text=labels["y"], range=[-extent, extent], autorange=False,
-                     scaleanchor="x", scaleratio=1, constrain="domain", showgrid=False)
-    return fig
 
 
 # --------------------------------------------------------------------------- statistics
@@ -356,36 +349,35 @@ def neuron_map_figure(
 
 def layer_stats_figure(
     frame: pd.DataFrame, column: str, title: str, y_title: str, x_title: str,
-    log_y: bool = False, height: int = 260,
+    log_y: bool = False, height: int = 260, max_points: int | None = LIVE_POINTS,
 ) -> go.Figure:
     """One line per layer of `column` against the epoch; frame is long form with
-    "epoch", "layer" (the legend names) and `column`."""
-    fig = go.Figure()
+    "epoch", "layer" (the legend names) and `column`. Each line is cut to at
+    most max_points (None: all) by min/max per bucket, as the loss curves are."""
+    traces = []
     if len(frame):
         for i, layer in enumerate(pd.unique(frame["layer"])):
             part = frame[frame["layer"] == layer].sort_values("epoch")
-            fig.add_trace(go.Scatter(
-                x=part["epoch"].to_numpy(), y=part[column].to_numpy(dtype=float),
-                name=str(layer), mode="lines",
+            x, y = decimate(part["epoch"].to_numpy(), part[column].to_numpy(dtype=float),
+                            max_points)
+            traces.append(dict(
+                type="scatter", x=compact(x), y=y, name=str(layer), mode="lines",
                 line=dict(color=OKABE_ITO[i % len(OKABE_ITO)], width=2),
                 hovertemplate="%{y:.4g}",
             ))
-    return _per_layer(fig, title, height, dict(title_text=x_title, rangemode="tozero"),
-                      dict(title_text=y_title, type="log" if log_y else "linear"))
+    return _per_layer(traces, title, height, dict(title=dict(text=x_title), rangemode="tozero"),
+                      dict(title=dict(text=y_title), type="log" if log_y else "linear"))
 
 
-def _per_layer(fig: go.Figure, title: str, height: int, x_axis: dict, y_axis: dict):
-    """The layout of a figure with a line per layer. One legend entry per
-    layer can be many: they are listed at the right, clear of the title."""
-    apply_layout(fig, title, height)
-    fig.update_layout(
+def _per_layer(traces: list[dict], title: str, height: int, x_axis: dict,
+               y_axis: dict) -> go.Figure:
+    """A figure with a line per layer. One legend entry per layer can be
+    many: they are listed at the right, clear of the title."""
+    return go.Figure(data=traces, layout=layout(
+        title, height, x_axis, y_axis,
         legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02,
                     font=dict(size=11)),
-        margin=dict(r=10),
-    )
-    fig.update_xaxes(**x_axis)
-    fig.update_yaxes(**y_axis)
-    return fig
+    ))
 
 
 def gradient_flow_figure(
@@ -407,16 +399,15 @@ def gradient_flow_figure(
     where = [0.35 + 0.65 * ((math.log10(v) - lo) / (hi - lo) if hi > lo else 1.0)
              if f else 0.35 for v, f in zip(shown.tolist(), finite.tolist())]
     colours = sample_colorscale("Blues", where) if where else []
-    fig = go.Figure(go.Bar(
-        x=names, y=[v if f else None for v, f in zip(shown.tolist(), finite.tolist())],
+    return go.Figure(data=[dict(
+        type="bar", x=names, y=[v if f else None for v, f in zip(shown.tolist(), finite.tolist())],
         marker=dict(color=colours, line=dict(color="#08306B", width=0.8)),
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+    )], layout=layout(
+        title, height, dict(showgrid=False, categoryorder="array", categoryarray=names),
+        dict(title=dict(text=y_title), type="log", exponentformat="power"),
+        hovermode="closest", showlegend=False,
     ))
-    apply_layout(fig, title, height)
-    fig.update_layout(hovermode="closest", showlegend=False)
-    fig.update_xaxes(showgrid=False, categoryorder="array", categoryarray=names)
-    fig.update_yaxes(title_text=y_title, type="log", exponentformat="power")
-    return fig
 
 
 def histogram_figure(
@@ -427,15 +418,15 @@ def histogram_figure(
     edges: (B+1,) bin edges; counts: (L, B), one row per layer."""
     edges = np.asarray(edges, dtype=np.float64).reshape(-1)
     counts = np.asarray(counts, dtype=np.float64).reshape(len(layer_names), len(edges) - 1)
-    fig = go.Figure()
+    traces = []
     for i, (name, row) in enumerate(zip(layer_names, counts)):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         r, g, b = hex_to_rgb(colour)
         y = np.concatenate([row, row[-1:]])  # with shape "hv": a step per bin
-        fig.add_trace(go.Scatter(
-            x=edges, y=y, name=str(name), mode="lines",
+        traces.append(dict(
+            type="scatter", x=edges, y=y, name=str(name), mode="lines",
             line=dict(color=colour, width=1.8, shape="hv"),
             fill="tozeroy", fillcolor=f"rgba({r},{g},{b},0.12)", hovertemplate="%{y:.4g}",
         ))
-    return _per_layer(fig, title, height, dict(title_text=x_title),
-                      dict(title_text=y_title, rangemode="tozero"))
+    return _per_layer(traces, title, height, dict(title=dict(text=x_title)),
+                      dict(title=dict(text=y_title), rangemode="tozero"))

@@ -4,6 +4,7 @@ drawn from a snapshot by live.show's fragment; never trains."""
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -13,9 +14,22 @@ from playground.charts.common import DIVERGING
 from playground.images.worker import ImageSnapshot, ImageWorker
 from playground.ui import live
 from playground.ui.live import CONFIG
-from playground.ui.text import t
+from playground.ui.text import lang, t
 
 FOCUS_KEY = "img.focus"
+FIGURES_KEY = "img.figures"  # chart key -> (what it was drawn from, language, figure)
+
+
+def _figure(key: str, source, build):
+    """build(), or the figure built from this same `source` (a report or
+    feature maps: a new object whenever it changes) on an earlier redraw.
+    Reports come about once a second, redraws twice: the image grids, the
+    costliest figures of the page, are built once per report."""
+    figures = st.session_state.setdefault(FIGURES_KEY, {})
+    kept = figures.get(key)
+    if kept is None or kept[0] is not source or kept[1] != lang():
+        kept = figures[key] = (source, lang(), build())
+    return kept[2]
 
 
 def _fmt(value) -> str:
@@ -27,8 +41,8 @@ def _fmt(value) -> str:
 
 
 def draw(snap: ImageSnapshot, worker: ImageWorker) -> None:
-    frame = snap.frame()
-    last = frame.iloc[-1]
+    frame = live.history_arrays(snap)
+    last = {c: float(a[-1]) for c, a in frame.items()}  # None -> NaN
     epoch = f"{snap.epoch:,}"
     if snap.status == "running" and snap.progress > 0:
         epoch += f" (+{snap.progress:.0%})"
@@ -47,7 +61,7 @@ def draw(snap: ImageSnapshot, worker: ImageWorker) -> None:
 
     sizes = snap.info.get("sizes", (0, 0, 0))
     st.caption(t("img.sizes", train=f"{sizes[0]:,}", val=f"{sizes[1]:,}", test=f"{sizes[2]:,}"))
-    live.curves(frame, st.columns(2), "img.", held_out="val", name=t("img.chart.val"))
+    live.curves(snap, st.columns(2), "img.", held_out="val", name=t("img.chart.val"))
 
     report = snap.report
     if report is None:
@@ -78,8 +92,8 @@ def _mistakes(report: dict, classes: list[str]) -> None:
         t("img.mistake", true=classes[tr], pred=classes[pr], p=f"{probs[pr]:.0%}")
         for tr, pr, probs in zip(m["true"], m["pred"], m["probs"])
     ]
-    st.plotly_chart(image_charts.image_grid_figure(
-        m["images"], titles, 8, {"title": t("img.chart.mistakes"), "value": t("img.pixel")}),
+    st.plotly_chart(_figure("img.chart.mistakes", m, lambda: image_charts.image_grid_figure(
+        m["images"], titles, 8, {"title": t("img.chart.mistakes"), "value": t("img.pixel")})),
         key="img.chart.mistakes", config=CONFIG)
 
 
@@ -89,9 +103,9 @@ def _first_layer(report: dict) -> None:
         st.caption(t("img.first_layer_none"))
         return
     titles = [t(f"img.first_{kind}_item", i=i + 1) for i in range(len(weights))]
-    st.plotly_chart(image_charts.image_grid_figure(
+    st.plotly_chart(_figure("img.chart.first", weights, lambda: image_charts.image_grid_figure(
         weights, titles, 8, {"title": t(f"img.chart.first_{kind}"), "value": t("img.weight")},
-        colorscale=DIVERGING, zmid=0.0),
+        colorscale=DIVERGING, zmid=0.0)),
         key="img.chart.first", config=CONFIG)
     st.caption(t(f"img.first_{kind}_hint"))
 
@@ -117,8 +131,9 @@ def _feature_maps(snap: ImageSnapshot, worker: ImageWorker) -> None:
     with right:
         for n, (_module, maps) in enumerate(fm["maps"]):
             titles = [t("img.channel", c=c + 1) for c in range(len(maps))]
-            st.plotly_chart(image_charts.image_grid_figure(
-                np.asarray(maps), titles, 8,
-                {"title": t("img.chart.fmaps", n=n + 1, shape=" × ".join(map(str, maps.shape))),
-                 "value": t("img.activation")}, shared_scale=False, width=560),
-                key=f"img.chart.fmaps.{n}", config=CONFIG)
+            labels = {"title": t("img.chart.fmaps", n=n + 1,
+                                 shape=" × ".join(map(str, maps.shape))),
+                      "value": t("img.activation")}
+            st.plotly_chart(_figure(f"img.chart.fmaps.{n}", maps, partial(
+                image_charts.image_grid_figure, np.asarray(maps), titles, 8, labels,
+                shared_scale=False, width=560)), key=f"img.chart.fmaps.{n}", config=CONFIG)

@@ -18,6 +18,7 @@ TARGET_KEY = "inside.target"  # ("w", layer, row, col) or ("b", layer, row, 0) t
 CHART_KEY = "chart.network"
 STAT_COLUMNS = ("grad_norm", "weight_norm", "act_mean_abs", "inactive_share")  # drawn 2 a row
 CONFIG = {"displaylogo": False, "displayModeBar": False}
+STATS_KEY = "inside.stats_frame"  # (the run's stats list, rows read, their DataFrame)
 
 
 def views_ui(worker: Worker, shown: bool = True) -> set[str]:
@@ -167,14 +168,29 @@ def _rerun_fragment() -> None:
     st.rerun(scope="fragment" if ctx and ctx.fragment_ids_this_run else "app")
 
 
+def _stats_frame(snap: Snapshot) -> pd.DataFrame:
+    """The layer-statistics rows as a DataFrame, kept in the session and
+    extended by the rows added since the last redraw (a long run has
+    thousands; rebuilding them all cost more every redraw)."""
+    rows, n = snap.stats_list, snap.n_stats
+    cached = st.session_state.get(STATS_KEY)
+    if cached is None or cached[0] is not rows or cached[1] > n:  # a new run
+        cached = (rows, 0, pd.DataFrame())
+    if n > cached[1]:
+        new = pd.DataFrame(rows[cached[1]:n]).astype(dict.fromkeys(STAT_COLUMNS, float))
+        frame = pd.concat([cached[2], new], ignore_index=True) if cached[1] else new
+        cached = (rows, n, frame)
+    st.session_state[STATS_KEY] = cached
+    return cached[2]
+
+
 def draw_stats(snap: Snapshot) -> None:
-    rows = snap.stats
-    if not rows:
+    if not snap.n_stats:
         st.caption(t("inside.stats_waiting"))
         return
-    frame = pd.DataFrame(rows)
     names = _column_names(snap)[1:]
-    frame["layer"] = frame["layer"].map(lambda i: names[i - 1])
+    frame = _stats_frame(snap).copy()
+    frame["layer"] = frame["layer"].map(dict(enumerate(names, start=1)))
     x = t("chart.epoch")
     left, right = st.columns(2)
     for box, column in zip((left, right) * 2, STAT_COLUMNS):

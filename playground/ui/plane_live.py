@@ -23,7 +23,7 @@ def draw(snap: Snapshot, worker: Worker) -> None:
     spec = snap.spec
     left.plotly_chart(live.boundary(snap, "x1", "x2", spec.show_test, spec.discretize),
                       key="chart.boundary", config=CONFIG)
-    live.curves(snap.frame(), (right, right), "", accuracy=spec.problem != "regression")
+    live.curves(snap, (right, right), "", accuracy=spec.problem != "regression")
     if "network" in worker.views:
         st.subheader(t("inside.network_title"), divider="gray")
         inside.draw_network(snap, worker)

@@ -50,7 +50,7 @@ def draw(snap: Snapshot, worker: TableWorker) -> None:
                           config=CONFIG)
     elif pred is not None:
         left.plotly_chart(_projection(snap, job), key="tbl.chart.projection", config=CONFIG)
-    live.curves(snap.frame(), (right, right), "tbl.", accuracy=classification)
+    live.curves(snap, (right, right), "tbl.", accuracy=classification)
 
     if pred is None or snap.status == "diverged":
         return

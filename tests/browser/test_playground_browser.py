@@ -79,7 +79,7 @@ def chart(page):
 
 
 # The boundary chart's drawn surface, read from Plotly's own graph div: the
-# first trace's z values (the heatmap the user sees). Reading the data, not a
+# first trace's image (a PNG data URI, the surface the user sees). Reading the data, not a
 # screenshot, works while Streamlit redraws the chart twice a second and the
 # element is detached or faded for part of that time.
 BOUNDARY_DATA_JS = """() => {
@@ -87,12 +87,14 @@ BOUNDARY_DATA_JS = """() => {
   const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].find(shown);
   const gd = chart && chart.querySelector('.js-plotly-plot');
   if (!gd || !gd.data || !gd.data.length || !chart.querySelector('.main-svg .gtitle')) return null;
-  return JSON.stringify(gd.data[0].z);
+  const surface = gd.data[0];
+  return surface.type === 'image' && surface.source.startsWith('data:image/png;base64,')
+    ? surface.source : null;
 }"""
 
 
 def boundary_surface(page, timeout_s: float = 30) -> str:
-    """The drawn boundary heatmap's values, as JSON, once Plotly has drawn it."""
+    """The drawn boundary surface (its PNG data URI), once Plotly has drawn it."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         surface = page.evaluate(BOUNDARY_DATA_JS)
