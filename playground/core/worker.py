@@ -1,9 +1,19 @@
 """The page's handle on a training process: commands in, snapshots out.
 
 A worker starts one child process (core/runner.py says why not a thread) and a
-receiver thread that turns its messages into immutable snapshots. When nobody
-asks for a snapshot for IDLE_TIMEOUT seconds (a closed or hidden tab),
-training pauses until the next request.
+receiver thread that turns its messages into immutable snapshots. Starting
+never raises: a slow start is a wait (`started`, `wait_started`), and the page
+says how many sessions are starting ahead (core/pacing.py's Scheduler).
+
+Play asks the server's scheduler for a training slot: granted, the process
+trains at the pace the scheduler sets; else the run waits in the queue (its
+snapshots say "running", `standing()` says how many are ahead) and starts when
+a slot frees. Pausing, an idle session, or a run that stops itself frees it.
+
+When nobody asks for a snapshot for IDLE_TIMEOUT seconds, training pauses
+until the next request. A closed tab stops its worker at once (the page's
+session-scoped cache releases it), so the timeout only has to catch a page
+that stopped redrawing: it must stay well above any redraw delay under load.
 """
 
 from __future__ import annotations
@@ -17,11 +27,23 @@ import time
 import types
 from dataclasses import dataclass, replace
 
+from playground.core import pacing
 from playground.core.history import History
-from playground.core.runner import Message, serve
+from playground.core.pacing import Pace, Scheduler, Standing
+from playground.core.runner import Message, main
 
-IDLE_TIMEOUT = 8.0  # seconds without a snapshot request before training pauses
-START_TIMEOUT = 60.0  # first start imports torch in the fork server
+# Seconds without a snapshot request before training pauses. A page redraws
+# twice a second, but on a loaded server a redraw can come tens of seconds
+# late, and a late redraw must slow a page down, never stop its training
+# (issue 12: at 8 s, every page under load stalled). What this still catches:
+# a tab the browser froze or discarded, a laptop gone to sleep, a page whose
+# websocket hangs half-open. (A hidden tab whose timers are only throttled,
+# to one wake-up a minute at most in Chrome, keeps asking and keeps training.)
+IDLE_TIMEOUT = 90.0
+# How long Worker() waits for the process's first message before it returns
+# anyway (the first start imports torch in the fork server). It never raises:
+# the page waits on `wait_started` with a message.
+START_TIMEOUT = 60.0
 # Imported once by the fork server, so a new session's process starts with them.
 PRELOAD = ["playground.dense.runner", "playground.images.runner"]
 
@@ -39,6 +61,7 @@ class BaseSnapshot:
     device: str
     message: str = ""  # divergence reason ("nan", "inf"), stop rule, or error details
     version: int = 0  # increases with every message
+    epochs_per_sec: float = 0.0  # measured, pauses for the pace included; 0 unless running
 
     def frame(self):
         return self.history.frame(self.n)
@@ -74,19 +97,34 @@ def _plain_main():
 
 
 class BaseWorker:
-    """The process, pipe, commands, sync ids and idle pause every page shares.
-    A subclass names its `runner` class and builds snapshots in `_snapshot_from`."""
+    """The process, pipe, commands, sync ids, training slot and idle pause
+    every page shares. A subclass names its `runner` class and builds
+    snapshots in `_snapshot_from`."""
 
     runner: type  # a core.runner.BaseRunner subclass
 
-    def __init__(self, spec) -> None:
+    def __init__(self, spec, wait: float | None = None,
+                 scheduler: Scheduler | None = None) -> None:
+        """Start the process on `spec`; wait up to `wait` seconds (default
+        START_TIMEOUT) for its first snapshot, and return either way."""
+        self._scheduler = scheduler or pacing.shared()
+        self._queued = False  # waiting in the scheduler's queue for a slot
+        self._full_speed = False
+        self._resume = "play"  # what a granted slot sends: "play", or "wake" after idle
+        self._resume_sync: int | None = None  # sync id of the last play/wake sent
         ctx = _context()
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=serve, args=(child, self.runner, spec), daemon=True,
+        self._proc = ctx.Process(target=main, args=(child, self.runner, spec), daemon=True,
                                  name="playground-trainer")
-        with _plain_main():
-            self._proc.start()
-        child.close()
+        self._scheduler.starting(self)
+        try:
+            with _plain_main():
+                self._proc.start()
+        except BaseException:
+            self._scheduler.forget(self)
+            raise
+        finally:
+            child.close()
         self._spec = spec
         self._send_lock = threading.Lock()
         self._cond = threading.Condition()
@@ -102,11 +140,7 @@ class BaseWorker:
         self._stopping = False
         self._receiver = threading.Thread(target=self._receive, name="trainer-rx", daemon=True)
         self._receiver.start()
-        with self._cond:
-            self._cond.wait_for(lambda: self._snapshot is not None or self._closed,
-                                timeout=START_TIMEOUT)
-        if self._snapshot is None:
-            raise RuntimeError("the training process did not start")
+        self.wait_started(START_TIMEOUT if wait is None else wait)
 
     # ---- page side ---------------------------------------------------------
     @property
@@ -116,23 +150,59 @@ class BaseWorker:
 
     @property
     def alive(self) -> bool:
-        return self._proc.is_alive()
+        """True while the process can train: running, and its pipe not broken."""
+        return not self._closed and self._proc.is_alive()
+
+    @property
+    def started(self) -> bool:
+        """True once the process sent its first snapshot."""
+        return self._snapshot is not None
+
+    def wait_started(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the first snapshot; True if it came."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._snapshot is not None or self._closed, timeout)
+        return self._snapshot is not None
 
     def snapshot(self):
-        """Latest snapshot; also the heartbeat that keeps training going."""
+        """Latest snapshot (None until the process started); also the heartbeat
+        that keeps training going. A run waiting for a slot shows as "running"
+        (the page polls and offers Pause); `standing()` tells it apart."""
         self._last_seen = time.monotonic()
         if self._idle:
             self._idle = False
-            self._send("wake")
-        return self._snapshot
+            self._request()
+        snap = self._snapshot
+        if self._queued and snap is not None and snap.status == "paused":
+            snap = replace(snap, status="running")
+        return snap
+
+    def standing(self) -> Standing:
+        """Where this session stands on the server: starting, queued or training."""
+        return self._scheduler.standing(self)
+
+    @property
+    def full_speed(self) -> bool:
+        return self._full_speed
+
+    def set_full_speed(self, on: bool) -> None:
+        """Lift the epochs-per-second cap (the fair share of the cores holds)."""
+        if on != self._full_speed:
+            self._full_speed = on
+            if self._scheduler.holds(self):
+                self.paced(self._scheduler.share())
 
     def play(self) -> None:
-        self._send("play")
+        self._last_seen = time.monotonic()  # a heartbeat, even if it only joins the queue
+        self._resume = "play"
+        self._request()
 
     def pause(self) -> None:
+        self._leave()
         self._send("pause")
 
     def step(self) -> None:
+        self._leave()
         self._send("step")
 
     def reset(self, spec=None) -> None:
@@ -153,6 +223,7 @@ class BaseWorker:
     def stop(self) -> None:
         """End the process; idempotent. The receiver thread closes nothing:
         the pipe is closed here only after that thread has finished with it."""
+        self._scheduler.forget(self)
         with self._send_lock:
             if self._stopping:
                 return
@@ -170,17 +241,44 @@ class BaseWorker:
             self._receiver.join(timeout=3)
         self._conn.close()
 
+    # ---- the scheduler's side (core.pacing.Member) ---------------------------
+    def granted(self) -> None:
+        """A slot freed for this queued run: it trains now (unless it just left)."""
+        self._queued = False
+        if self._scheduler.holds(self):
+            self._resume_sync = self._send(self._resume, heartbeat=False)
+
+    def paced(self, share: float) -> None:
+        self._send("pace", Pace(share, self._full_speed), heartbeat=False)
+
+    def _request(self) -> None:
+        """Ask for a slot: train now, or wait in the queue."""
+        if self._scheduler.request(self):
+            self.granted()
+        else:
+            self._queued = True
+
+    def _leave(self) -> None:
+        """Give up the slot, or the place in the queue."""
+        self._queued = False
+        self._scheduler.release(self)
+
     # ---- plumbing ----------------------------------------------------------
-    def _send(self, command: str, arg=None) -> int:
+    def _send(self, command: str, arg=None, heartbeat: bool = True) -> int:
+        """Send a command; the page's own commands count as a heartbeat, the
+        scheduler's and the idle pause's don't."""
         sync_id = next(self._ids)
-        self._last_seen = time.monotonic() if command != "wake" else self._last_seen
+        if heartbeat:
+            self._last_seen = time.monotonic()
         with self._send_lock:
             if self._closed or self._stopping:
                 return sync_id
             try:
                 self._conn.send((command, arg, sync_id))
+                return sync_id
             except (OSError, ValueError):  # the process is gone: report, don't raise
-                self._mark_dead()
+                pass
+        self._mark_dead()  # outside the lock: it tells the scheduler, which may send to others
         return sync_id
 
     def _receive(self) -> None:
@@ -199,7 +297,10 @@ class BaseWorker:
 
     def _accept(self, msg: Message) -> None:
         """Append the message's rows (a new run starts a new history) and
-        publish the snapshot built from it."""
+        publish the snapshot built from it. A run that stopped training after
+        its play arrived (paused itself, diverged, finished, failed) frees its slot."""
+        if self._snapshot is None:
+            self._scheduler.started(self)
         if msg.run != self._run:
             self._run, self._history = msg.run, History(tuple(msg.rows))
             self._start_run()
@@ -209,11 +310,14 @@ class BaseWorker:
         snap = self._snapshot_from(msg, dict(
             spec=msg.spec, status=msg.status, epoch=msg.epoch, step=msg.step,
             history=self._history, n=len(self._history), device=msg.device,
-            message=msg.detail, version=self._version))
+            message=msg.detail, version=self._version, epochs_per_sec=msg.epoch_rate))
         with self._cond:
             self._snapshot = snap
             self._synced.update(msg.synced)
             self._cond.notify_all()
+        if (msg.status != "running" and self._resume_sync in self._synced
+                and self._scheduler.holds(self)):
+            self._scheduler.release(self)
 
     def _start_run(self) -> None:
         """Forget what the previous run's messages left (the history is new already)."""
@@ -223,13 +327,22 @@ class BaseWorker:
         return BaseSnapshot(**common)
 
     def _check_idle(self) -> None:
+        """Nobody looked for IDLE_TIMEOUT seconds: pause (or leave the queue)
+        and free the slot; the next snapshot request asks for one again."""
         snap = self._snapshot
-        if (not self._idle and snap is not None and snap.status == "running"
-                and time.monotonic() - self._last_seen > IDLE_TIMEOUT):
-            self._idle = True
-            self._send("idle")
+        if (self._idle or snap is None or time.monotonic() - self._last_seen <= IDLE_TIMEOUT
+                or (snap.status != "running" and not self._queued)):
+            return
+        self._idle = True
+        if self._queued:  # never started: it resumes with a plain play
+            self._leave()
+            return
+        self._resume = "wake"
+        self._leave()
+        self._send("idle", heartbeat=False)
 
     def _mark_dead(self) -> None:
+        self._scheduler.forget(self)
         with self._cond:
             if self._snapshot is not None and not self._closed:
                 self._snapshot = replace(self._snapshot, status="error",

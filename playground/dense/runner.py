@@ -53,6 +53,9 @@ class Runner(BaseRunner):
     """Trains whole epochs; "step" trains one at once, also while paused."""
 
     message_class = DenseMessage
+    # TensorFlow Playground trains one epoch per animation frame: at most 60 a
+    # second, slow enough to watch and cheap enough to share a server.
+    max_per_sec = 60.0
 
     def make_trainer(self, spec) -> Trainer:
         return Trainer(spec)

@@ -67,13 +67,13 @@ class Worker(BaseWorker):
 
     runner = Runner
 
-    def __init__(self, spec) -> None:
+    def __init__(self, spec, **kw) -> None:
         self._views: frozenset[str] = frozenset()
         self._stats: list[dict] = []
         self._hists = Spread()
         self._data = None
         self._state: dict | None = None
-        super().__init__(spec)
+        super().__init__(spec, **kw)  # wait=, scheduler=: see BaseWorker
 
     @property
     def views(self) -> frozenset[str]:

@@ -28,10 +28,10 @@ class ImageSnapshot(BaseSnapshot):
 class ImageWorker(BaseWorker):
     runner = ImageRunner
 
-    def __init__(self, spec) -> None:
+    def __init__(self, spec, **kw) -> None:
         self._requests = itertools.count(1)
         self._latest: dict = {"info": {}, "report": None, "fmaps": None, "classified": None}
-        super().__init__(spec)
+        super().__init__(spec, **kw)  # wait=, scheduler=: see BaseWorker
 
     def focus(self, index: int) -> None:
         """Show the feature maps of test example `index`."""

@@ -3,6 +3,7 @@
 the widgets' values onto the spec, `accept` the result (the worker trains it;
 the session and the link keep it). The worker lives in a session-scoped cache,
 so it stops when the session disconnects; its idle timeout covers the rest.
+A worker that is slow to start is a wait with a message, never an error.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from playground.ui import classroom, shell
+from playground.ui import classroom, pace, shell
 from playground.ui.text import note_text, t
 
 # Query keys that belong to the app, not the experiment.
 APP_QUERY_KEYS = {"lang", "hide", "present"}
+# Seconds a new worker may take behind the spinner before the page says how
+# many sessions are starting ahead of it (the first start imports torch).
+START_BLOCK = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,9 @@ def start(task: Task, title: str, tagline: str):
         task.load(spec)
     st.title(title)
     st.caption(tagline)
-    for note in st.session_state.get(task.notes_key, []) if task.notes_key else []:
-        st.warning(note_text(note), icon=":material/link_off:")
+    if task.notes_key:
+        classroom.show_link_notes(st.session_state.get(task.notes_key, []),
+                                  task.spec_class.link_keys())
     return st.session_state.get(task.spec_key) or task.spec_class()
 
 
@@ -98,13 +103,17 @@ def parse(task: Task, spec, raw: dict):
 
 def worker(task: Task, spec):
     """The session's worker for the page, started on `spec` if there is
-    none or its process died."""
+    none or its process died. Waits (with a message) until it started; a
+    process that died before that shows a plain message and stops the run."""
     slot = _slot(task.slot)
     if slot.worker is None or not slot.worker.alive:
         slot.release()
         # The first session on a server starts the fork server, which imports torch.
         with st.spinner(t("status.starting")):
-            slot.worker = task.worker_class(spec)
+            slot.worker = task.worker_class(spec, wait=START_BLOCK)
+    if not slot.worker.started and not pace.wait_started(slot.worker):
+        st.error(t("status.error"), icon=":material/error:")
+        st.stop()
     return slot.worker
 
 

@@ -9,6 +9,8 @@ from dataclasses import fields, replace
 import pytest
 
 from playground.core.history import COLUMNS
+from playground.core.pacing import Pace, Pacer
+from playground.core.runner import SLICE
 from playground.dense.runner import VIEW_FIELDS, Runner, spec_change
 from playground.dense.spec import Experiment, Layer
 
@@ -237,6 +239,39 @@ def test_play_while_idle_runs_and_wake_clears_idle(runner):
     assert runner.running
     runner.apply("wake")
     assert runner.running and not runner.idle
+
+
+# ---- pace ---------------------------------------------------------------------------
+def test_a_paced_slice_trains_a_few_epochs_then_waits(runner):
+    # The pacer on a clock that stands still: the wait is all the epochs' 1/60 s.
+    runner.pacer = Pacer(per_sec=Runner.max_per_sec, cpu=lambda: 0.0, clock=lambda: 0.0)
+    runner.apply("play")
+    per_slice = round(Runner.max_per_sec * SLICE)  # 60 epochs a second: a few a slice
+    runner.train_slice()
+    trained = runner.trainer.epoch
+    assert 0 < trained <= per_slice  # fewer if the CPU is slow
+    assert runner.pause_for() == pytest.approx(trained / Runner.max_per_sec)
+    runner.apply("pause")
+    assert runner.pause_for() == 0.0
+
+
+def test_full_speed_lifts_the_cap_and_keeps_the_share(runner):
+    runner.apply("pace", Pace(math.inf, full_speed=True))
+    runner.apply("play")
+    for _ in range(3):
+        runner.train_slice()
+        assert runner.pause_for() == 0.0  # no cap, no share: never waits
+    runner.apply("pace", Pace(0.1, full_speed=True))  # a tenth of a core, still no cap
+    assert (runner.pacer.share, runner.pacer.per_sec) == (0.1, None)
+    runner.apply("pace", Pace(0.1))
+    assert runner.pacer.per_sec == Runner.max_per_sec
+
+
+def test_the_pace_survives_a_rebuild(runner):
+    runner.apply("pace", Pace(0.5, full_speed=True))
+    runner.apply("update", replace(runner.spec, dataset="xor"))
+    assert runner.run_id == 2 and runner.pace == Pace(0.5, full_speed=True)
+    assert runner.pacer.per_sec is None and runner.pacer.share == 0.5
 
 
 # ---- divergence ---------------------------------------------------------------------

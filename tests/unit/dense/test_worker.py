@@ -201,6 +201,24 @@ def test_idle_timeout_keeps_an_explicit_pause(worker, monkeypatch):
     assert worker.snapshot().status == "paused"
 
 
+def test_the_idle_timeout_outlasts_late_redraws():
+    # A page asks every POLL_SECONDS; under load a redraw can come tens of
+    # seconds late, and that must slow the page down, not pause its training.
+    assert worker_module.IDLE_TIMEOUT >= 60
+
+
+def test_late_heartbeats_keep_training(worker, monkeypatch):
+    monkeypatch.setattr(worker_module, "IDLE_TIMEOUT", 1.5)
+    worker.play()
+    assert wait_for(lambda: worker._snapshot.epoch > 0, timeout=15)
+    seen = []
+    for _ in range(4):
+        time.sleep(1.0)  # every redraw comes a second late: later than usual, not gone
+        seen.append(worker.snapshot().epoch)
+        assert worker._snapshot.status == "running"
+    assert seen == sorted(seen) and seen[-1] > seen[0]
+
+
 # ---- stop --------------------------------------------------------------------------------
 def test_stop_ends_the_process_and_is_idempotent(worker):
     running_for(worker, 1)
