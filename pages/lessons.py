@@ -3,13 +3,21 @@ a one-click setup on the page that shows it, what to try and what to notice."""
 
 import streamlit as st
 
+from playground.core.fields import Note, short
 from playground.lessons import LESSONS, lesson
-from playground.ui import lesson_setup, shell
+from playground.ui import classroom, lesson_setup, shell
 from playground.ui.text import t
 
 shell.ensure()  # first: see playground/ui/shell.py
 
 ids = [item.id for item in LESSONS]
+NOTES = "lesson.link_notes"  # what the session's first link asked for that the page can't do
+if NOTES not in st.session_state:
+    asked = classroom.page_query()
+    notes = [Note("ignored", key, short(value)) for key, value in asked.items() if key != "lesson"]
+    if (asked.get("lesson") or ids[0]) not in ids:  # empty: not given
+        notes.append(Note("unknown", "lesson", short(asked["lesson"]), ids[0]))
+    st.session_state[NOTES] = notes
 if st.query_params.get("lesson") not in ids:
     st.query_params["lesson"] = ids[0]
 with st.sidebar:
@@ -21,6 +29,7 @@ st.query_params["lesson"] = chosen
 current = lesson(chosen)
 
 st.title(t(f"lesson.{chosen}.title"))
+classroom.show_link_notes(st.session_state[NOTES], ("lesson",))
 st.caption(t("lesson.number", n=ids.index(chosen) + 1, total=len(ids),
              page=t(f"page.{current.page}")))
 st.markdown(t(f"lesson.{chosen}.intro"))

@@ -8,9 +8,12 @@ raises: a bad value is clamped or replaced and reported as a `Note`.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
-from collections.abc import Callable, Mapping
+import re
+import string
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -99,6 +102,11 @@ class Spec:
     def from_query(cls, query: Mapping[str, str]) -> tuple[Self, list[Note]]:
         return cls.parse(dict(query))
 
+    @classmethod
+    def link_keys(cls) -> tuple[str, ...]:
+        """The keys a link may set: the field names, in declaration order."""
+        return tuple(f.name for f in fields(cls))
+
 
 def read_json_object(text: str) -> tuple[dict | None, list[Note]]:
     """A settings file's JSON object, or None and a "bad_file" note saying why not."""
@@ -185,30 +193,59 @@ def parse_stack(name: str, raw: Any, notes: list[Note], default: tuple, most: in
     else:
         notes.append(Note("bad_value", name, short(raw), encode(default)))
         return default
+    start = len(notes)
     if len(items) > most:
         notes.append(Note("too_many_layers", name, str(len(items)), str(most)))
         items = items[:most]
-    layers = (parse_item(item, notes) for item in items)
-    return tuple(layer for layer in layers if layer is not None)
+    layers = tuple(layer for layer in (parse_item(item, notes) for item in items)
+                   if layer is not None)
+    if items and not layers:
+        # Nothing readable is garbage, not a request for no layers ("none"
+        # asks for that): the default stack, with one note instead of one per item.
+        del notes[start:]
+        notes.append(Note("bad_value", name, short(raw), encode(default)))
+        return default
+    return layers
+
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 def parse_bool(name: str, raw: Any, default: bool, notes: list[Note]) -> bool:
+    """A yes/no word; an empty value (`?normalize=`) is no answer, so the default."""
     if isinstance(raw, bool):
         return raw
     text = str(raw).strip().lower()
-    if text in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
-        return text in ("1", "true", "yes", "on")
+    if text in TRUE_WORDS or text in FALSE_WORDS:
+        return text in TRUE_WORDS
+    if text == "":
+        return default
     notes.append(Note("bad_value", name, short(raw), encode(default)))
     return default
+
+
+# A number as the page writes one: ASCII digits, one dot, a sign, an exponent,
+# or inf. float() would also read "５" and "1_000", which no page shows, so a
+# link that has them was not typed from one and is noted rather than guessed.
+NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?inf(inity)?",
+                         re.ASCII | re.IGNORECASE)
+
+
+def read_number(raw: Any) -> float:
+    """`raw` as a float; ValueError for text that is no ASCII decimal number."""
+    if isinstance(raw, bool):
+        raise ValueError(raw)
+    if isinstance(raw, str) and not NUMBER_TEXT.fullmatch(raw.strip(string.whitespace)):
+        raise ValueError(raw)
+    return float(raw)
 
 
 def parse_number(name: str, raw: Any, kind: type, lo, hi, default, notes: list[Note]):
     """`raw` as an int or float (`kind`) clamped into lo..hi; the default,
     with a note, when it is no number (or no whole one for an int)."""
     try:
-        if isinstance(raw, bool):
-            raise ValueError
-        value = float(raw)
+        value = read_number(raw)
         if math.isnan(value) or (kind is int and value != int(value)):
             raise ValueError
     except (ValueError, TypeError, OverflowError):
@@ -218,3 +255,19 @@ def parse_number(name: str, raw: Any, kind: type, lo, hi, default, notes: list[N
     if clamped != value:
         notes.append(Note("clamped", name, short(raw), str(kind(clamped))))
     return kind(clamped)
+
+
+# ---- link keys -----------------------------------------------------------------
+def close_key(key: str, spellings: Mapping[str, str]) -> str | None:
+    """The key a mistyped one most likely meant, or None. `spellings` maps
+    ways of writing a key (its name, its label in lower case) to the key, so
+    "layers" finds "hidden" through its label "hidden layers"."""
+    word = key.strip().lower().replace("_", " ")
+    match = difflib.get_close_matches(word, list(spellings), n=1, cutoff=0.6)
+    return spellings[match[0]] if match else None
+
+
+def listed(items: Iterable[str], most: int = 3) -> tuple[list[str], int]:
+    """The first `most` items, and how many more there are."""
+    items = list(items)
+    return items[:most], max(0, len(items) - most)

@@ -6,18 +6,22 @@ A value that means nothing is left out with a note, as bad experiment values are
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from playground.core.fields import Note
+from playground.core.fields import Note, listed, parse_bool, short
 from playground.core.i18n import LANGUAGES
-from playground.ui.text import t
+from playground.ui.text import escape, link_messages, t
 
 # Sidebar groups a teacher can hide, in the order the pages draw them.
 HIDABLE = ("data", "features", "network", "training", "views")
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+APP_KEYS = ("lang", "hide", "present")  # a link's keys that every page reads
 APP_NOTES = "app.link_notes"  # set on a session's first run
+REPEATED = "app.link_repeated"  # keys the link gives more than once; the last value counts
+LINK_ICON = ":material/link_off:"
 
 # Larger text and charts for a projector. The main block is zoomed as a
 # whole, so Plotly's fixed pixel fonts grow with everything else.
@@ -35,18 +39,17 @@ def parse_app_query(query) -> tuple[str | None, list[str], bool, list[Note]]:
     notes: list[Note] = []
     lang = query.get("lang")
     if lang is not None and lang not in LANGUAGES:
-        notes.append(Note("unknown", "lang", lang, "en"))
+        notes.append(Note("unknown", "lang", short(lang), "en"))
         lang = None
-    hidden = []
-    for group in filter(None, (query.get("hide") or "").split(",")):
-        if group in HIDABLE:
-            hidden.append(group)
-        else:
-            notes.append(Note("unknown_hide", "hide", group))
-    present = query.get("present")
-    if present is not None and present not in ("0", "1"):
-        notes.append(Note("bad_value", "present", present, "0"))
-    return lang, hidden, present == "1", notes
+    groups = [g.strip() for g in (query.get("hide") or "").split(",") if g.strip()]
+    hidden = [g for g in HIDABLE if g in groups]
+    unknown = [short(g, 30) for g in dict.fromkeys(groups) if g not in HIDABLE]
+    if unknown:  # one note for them all: a long bad list is one mistake, not many
+        shown, more = listed(unknown)
+        notes.append(Note("unknown_hide", "hide", ", ".join(shown) + (f" … (+{more:,})"
+                                                                      if more else "")))
+    present = parse_bool("present", query.get("present", ""), False, notes)
+    return lang, hidden, present, notes
 
 
 def read_link() -> None:
@@ -57,7 +60,48 @@ def read_link() -> None:
     lang, hidden, present, notes = parse_app_query(st.query_params)
     if lang is not None:
         st.session_state["lang"] = lang
-    st.session_state.update({"hide": hidden, "present": present, APP_NOTES: notes})
+    repeated = [key for key in st.query_params if len(st.query_params.get_all(key)) > 1]
+    st.session_state.update({"hide": hidden, "present": present, APP_NOTES: notes,
+                             REPEATED: repeated})
+
+
+def show_app_notes() -> None:
+    """What the link's app keys asked for that means nothing, and the keys it
+    gave more than once (Streamlit reads the last value of each)."""
+    for text in link_messages(st.session_state.get(APP_NOTES, []), APP_KEYS):
+        st.warning(text, icon=LINK_ICON)
+    repeated = st.session_state.get(REPEATED)
+    if repeated:
+        shown, more = listed(f"“{escape(short(key, 30))}”" for key in repeated)
+        keys = ", ".join(shown)
+        if more:
+            keys = t("link.and_more", listed=keys, more=f"{more:,}")
+        st.warning(t("link.repeated", keys=keys), icon=LINK_ICON)
+
+
+def show_link_notes(notes: Iterable[Note], keys: Iterable[str]) -> None:
+    """A page's notes about its link, under its title: one box per changed
+    value, one for all the keys that are no setting of the page (`keys`),
+    which leave the address bar."""
+    notes = list(notes)
+    for text in link_messages(notes, [*keys, *APP_KEYS]):
+        st.warning(text, icon=LINK_ICON)
+    drop_from_link(n.field for n in notes if n.code == "ignored")
+
+
+def page_query() -> dict[str, str]:
+    """The link's keys that are the page's to read (the app's are read above)."""
+    return {k: v for k, v in st.query_params.to_dict().items() if k not in APP_KEYS}
+
+
+def drop_from_link(keys: Iterable[str]) -> None:
+    """Take keys the page ignored out of the address bar, so a copied link
+    carries only what the page read. One rewrite for them all: each `del`
+    would send the browser its own address change (and history entry)."""
+    drop = set(keys) & set(st.query_params)
+    if drop:
+        st.query_params.from_dict({key: st.query_params.get_all(key)
+                                   for key in st.query_params if key not in drop})
 
 
 def shown(group: str) -> bool:

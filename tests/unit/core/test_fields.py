@@ -1,17 +1,22 @@
 """Spec fields written once: the generic parse, notes and the JSON and link round trip,
-on a small spec of its own (the page specs have their own tests)."""
+on a small spec of its own (the page specs have their own tests); how a link's
+numbers, empty values and unreadable stacks are read; close keys for a typo."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
 
+import pytest
+
 from playground.core.fields import (
     Note,
     Spec,
     choice,
+    close_key,
     encode,
     fit_batch,
+    listed,
     number,
     parse_stack,
     parsed,
@@ -113,3 +118,71 @@ def test_fit_batch_clamps_to_the_training_part():
     assert fit_batch(Batch(batch_size=50), notes) == Batch(batch_size=10)
     assert notes == [Note("clamped", "batch_size", "50", "10")]
     assert fit_batch(Batch(batch_size=10), notes) == Batch(batch_size=10) and len(notes) == 1
+
+
+# ---- what a link says, read as written ------------------------------------------------
+@dataclass(frozen=True)
+class Flags(Spec):
+    normal: bool = True
+    count: int = number(4, 1, 1000)
+    words: tuple[str, ...] = parsed(("a",), _words)
+
+
+@pytest.mark.parametrize("text,value,codes", [
+    ("5", 5, []), (" 7 ", 7, []), ("+3", 3, []), ("5.", 5, []), ("5.0", 5, []),
+    ("1e2", 100, []), ("1E+2", 100, []), ("-0", 1, ["clamped"]),
+    ("1e400", 4, ["bad_value"])])  # inf is no whole number
+def test_numbers_are_read_in_the_pages_ascii_form(text, value, codes):
+    spec, notes = Flags.parse({"count": text})
+    assert spec.count == value and [n.code for n in notes] == codes
+
+
+@pytest.mark.parametrize("text", ["５", "1_000", "١٢", "\u00a05", "0x10", "1,5", "nan", "½",
+                                  "5 5", "e5", ".", "--1", "Infinity5", "𝟓"])
+def test_other_number_forms_are_noted_not_guessed(text):
+    assert Flags.parse({"count": text}) == (Flags(), [Note("bad_value", "count", text, "4")])
+
+
+def test_json_numbers_and_infinity_still_read():
+    assert Flags.parse({"count": 12.0}) == (Flags(count=12), [])
+    spec, notes = Toy.parse({"rate": "-Infinity"})
+    assert spec.rate == 0.0 and notes == [Note("clamped", "rate", "-Infinity", "0.0")]
+
+
+@pytest.mark.parametrize("raw", ["", " ", "\t"])
+def test_an_empty_boolean_is_no_answer_and_keeps_the_default(raw):
+    assert Flags.parse({"normal": raw}) == (Flags(), [])
+    assert Toy.parse({"on": raw}) == (Toy(), [])
+
+
+def test_a_boolean_still_reads_its_words():
+    assert Flags.parse({"normal": "off"})[0].normal is False
+    assert Flags.parse({"normal": "maybe"}) == (Flags(), [Note("bad_value", "normal", "maybe",
+                                                                "1")])
+
+
+def test_a_stack_with_nothing_readable_keeps_the_default_with_one_note():
+    assert Flags.parse({"words": " , "}) == (Flags(), [Note("bad_value", "words", " , ", "a")])
+    many = ",".join([" "] * 9)  # too many as well: still one note, about the whole value
+    assert Flags.parse({"words": many}) == (Flags(), [Note("bad_value", "words", many, "a")])
+    assert Flags.parse({"words": "none"}) == (Flags(words=()), [])  # no layers, as asked
+    assert Flags.parse({"words": ""}) == (Flags(words=()), [])
+    assert Flags.parse({"words": "b, "})[0].words == ("b",)  # something readable: kept
+
+
+def test_link_keys_are_the_fields():
+    assert Flags.link_keys() == ("normal", "count", "words")
+
+
+def test_close_keys_come_from_names_and_labels():
+    spellings = {"hidden": "hidden", "hidden layers": "hidden", "lr": "lr",
+                 "learning rate": "lr", "dataset": "dataset"}
+    assert close_key("layers", spellings) == "hidden"
+    assert close_key("Learning_Rate", spellings) == "lr"
+    assert close_key("Dataset", spellings) == "dataset"
+    assert close_key("colour", spellings) is None and close_key("", spellings) is None
+
+
+def test_listed_shortens_past_a_few():
+    assert listed(["a", "b"]) == (["a", "b"], 0)
+    assert listed(map(str, range(1100))) == (["0", "1", "2"], 1097)

@@ -136,6 +136,15 @@ def test_non_integral_values_for_integer_fields_are_bad(name, raw):
     assert codes(notes) == ["bad_value"]
 
 
+@pytest.mark.parametrize("name", NUMERIC)
+@pytest.mark.parametrize("text", ["５", "1_0", "٣", "\u00a01", "２.５"])
+def test_numbers_in_other_scripts_or_with_underscores_are_noted(name, text):
+    """A link's numbers are read as the page writes them (ASCII), not guessed."""
+    spec, notes = Experiment.parse({name: text})
+    assert getattr(spec, name) == FIELDS[name].default
+    assert notes == [Note("bad_value", name, text, str(FIELDS[name].default))]
+
+
 # ---- booleans -----------------------------------------------------------------
 @pytest.mark.parametrize("name", ["show_test", "discretize"])
 @pytest.mark.parametrize(
@@ -147,6 +156,13 @@ def test_booleans(name, raw, value):
     spec, notes = Experiment.parse({name: raw})
     assert getattr(spec, name) is value
     assert notes == []
+
+
+@pytest.mark.parametrize("name", BOOLS)
+def test_an_empty_boolean_keeps_the_default(name):
+    """`?show_test=` says nothing (the image page's normalize, on by default,
+    tests the other side)."""
+    assert Experiment.parse({name: " "}) == (Experiment(), [])
 
 
 @pytest.mark.parametrize("name", BOOLS)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground.core import catalog
-from playground.core.fields import Note
+from playground.core.fields import Note, short
 from playground.images import presets as image_presets
 from playground.images.layers import (
     DEFAULT_LAYERS,
@@ -228,6 +228,27 @@ def test_layer_stacks():
     assert spec.layers == (conv(8), dense(4)) and codes(notes) == ["bad_image_layer"]
     spec, notes = ImageExperiment.parse({"layers": 3})
     assert spec.layers == DEFAULT_LAYERS and codes(notes) == ["bad_value"]
+
+
+@pytest.mark.parametrize("raw", ["garbage", "bogus:1,conv3d", " , ", ["nope", 7],
+                                 ",".join(["x"] * 20)])
+def test_a_stack_with_no_readable_layer_keeps_the_default_model(raw):
+    """Garbage is not a request for logistic regression: the default stack,
+    and one note that names the whole value."""
+    spec, notes = ImageExperiment.parse({"layers": raw})
+    assert spec.layers == DEFAULT_LAYERS
+    assert notes == [Note("bad_value", "layers", short(raw), encode_layers(DEFAULT_LAYERS))]
+
+
+@pytest.mark.parametrize("raw", ["none", "None", " none ", "", []])
+def test_a_link_that_asks_for_no_layers_gets_logistic_regression(raw):
+    assert ImageExperiment.parse({"layers": raw}) == (ImageExperiment(layers=()), [])
+
+
+@pytest.mark.parametrize("raw,value", [("", True), (" ", True), ("0", False), ("off", False),
+                                       ("1", True)])
+def test_an_empty_normalize_keeps_it_on(raw, value):
+    assert ImageExperiment.parse({"normalize": raw}) == (ImageExperiment(normalize=value), [])
 
 
 def test_too_many_layers_are_cut_with_a_note():
