@@ -63,6 +63,7 @@ import numpy as np  # noqa: E402
 import plotly.io  # noqa: E402
 import streamlit.elements.plotly_chart  # noqa: E402, F401  (registers Streamlit's Plotly template)
 import torch  # noqa: E402
+from bench_views import table  # noqa: E402  (the same table printer; tests/bench is on sys.path)
 
 from playground.charts import boundary, common, images, network, tables  # noqa: E402
 from playground.charts.decimate import LIVE_POINTS, HistoryArrays  # noqa: E402
@@ -227,14 +228,6 @@ def median_tick(run, repeats: int, gc_s: float) -> dict:
     totals = [sum(s for s, _ in t.values()) for t in ticks]
     out["total"] = (statistics.median(totals) * 1e3, sum(b for _, b in out.values()))
     return out
-
-
-def table(header: list[str], rows: list[list[str]], left: int = 1) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = [cell.ljust(w) if i < left else cell.rjust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
-        print("  " + "  ".join(cells).rstrip())
 
 
 def bench(decimate: bool, before: dict | None) -> None:
