@@ -13,6 +13,7 @@ import streamlit as st
 
 from playground.core.fields import Note, listed, parse_bool, short
 from playground.core.i18n import LANGUAGES
+from playground.ui.deep_paths import MOVED_KEY
 from playground.ui.text import escape, link_messages, t
 
 # Sidebar groups a teacher can hide, in the order the pages draw them.
@@ -49,6 +50,8 @@ def parse_app_query(query) -> tuple[str | None, list[str], bool, list[Note]]:
         notes.append(Note("unknown_hide", "hide", ", ".join(shown) + (f" … (+{more:,})"
                                                                       if more else "")))
     present = parse_bool("present", query.get("present", ""), False, notes)
+    if query.get(MOVED_KEY):  # the server sent an address too deep to its page
+        notes.append(Note("moved", MOVED_KEY, short(query.get(MOVED_KEY), 80)))
     return lang, hidden, present, notes
 
 
@@ -70,6 +73,7 @@ def show_app_notes() -> None:
     gave more than once (Streamlit reads the last value of each)."""
     for text in link_messages(st.session_state.get(APP_NOTES, []), APP_KEYS):
         st.warning(text, icon=LINK_ICON)
+    drop_from_link([MOVED_KEY])  # said once; a copied link carries no trace of it
     repeated = st.session_state.get(REPEATED)
     if repeated:
         shown, more = listed(f"“{escape(short(key, 30))}”" for key in repeated)
@@ -91,7 +95,8 @@ def show_link_notes(notes: Iterable[Note], keys: Iterable[str]) -> None:
 
 def page_query() -> dict[str, str]:
     """The link's keys that are the page's to read (the app's are read above)."""
-    return {k: v for k, v in st.query_params.to_dict().items() if k not in APP_KEYS}
+    return {k: v for k, v in st.query_params.to_dict().items()
+            if k not in APP_KEYS and k != MOVED_KEY}
 
 
 def drop_from_link(keys: Iterable[str]) -> None:

@@ -16,8 +16,6 @@ import streamlit as st
 from playground.ui import classroom, pace, shell
 from playground.ui.text import note_text, t
 
-# Query keys that belong to the app, not the experiment.
-APP_QUERY_KEYS = {"lang", "hide", "present"}
 # Seconds a new worker may take behind the spinner before the page says how
 # many sessions are starting ahead of it (the first start imports torch).
 START_BLOCK = 2.0
@@ -59,7 +57,7 @@ def start(task: Task, title: str, tagline: str):
     link (if the page keeps one) and goes into the widgets."""
     shell.ensure()
     if task.spec_key not in st.session_state and task.notes_key:
-        spec, notes = task.spec_class.from_query(_experiment_query())
+        spec, notes = task.spec_class.from_query(classroom.page_query())
         st.session_state.update({task.notes_key: notes, task.spec_key: spec})
         task.load(spec)
     st.title(title)
@@ -68,10 +66,6 @@ def start(task: Task, title: str, tagline: str):
         classroom.show_link_notes(st.session_state.get(task.notes_key, []),
                                   task.spec_class.link_keys())
     return st.session_state.get(task.spec_key) or task.spec_class()
-
-
-def _experiment_query() -> dict[str, str]:
-    return {k: v for k, v in st.query_params.to_dict().items() if k not in APP_QUERY_KEYS}
 
 
 class Groups:
@@ -128,12 +122,19 @@ def accept(task: Task, spec, job=None):
         w.wait_idle(timeout=2.0)  # so this run already draws the new data and network
     st.session_state[task.spec_key] = spec
     if task.notes_key:  # the link shows the experiment
-        query, current = spec.to_query(), _experiment_query()
-        if current != query:
-            for key in current:
-                del st.query_params[key]
-            st.query_params.update(query)
+        _show_in_link(spec.to_query())
     return w
+
+
+def _show_in_link(query: dict[str, str]) -> None:
+    """The address bar shows `query` after the app's own keys, in one
+    rewrite (each change would send the browser its own address change);
+    a key the link gave more than once keeps one value."""
+    params, page_keys = st.query_params, classroom.page_query()
+    current = {k: params.get_all(k) for k in params if k in page_keys}
+    if current != {k: [v] for k, v in query.items()}:
+        app = {k: params.get_all(k) for k in params if k not in current}
+        params.from_dict({**app, **query})
 
 
 def load_settings(task: Task, text: str, more: Callable | None = None) -> tuple[bool, list[str]]:

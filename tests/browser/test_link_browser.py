@@ -3,7 +3,8 @@ open the same link, see the same settings, train the same five epochs with
 Step, and show the same losses, digit for digit. And a link that asks for
 what a page can't do says so: one note for a 20 kB query of unknown keys,
 which leave the address bar; a note for an unreadable image stack, whose
-default model stays; Streamlit's own "page not found" for an unknown page."""
+default model stays; Streamlit's own "page not found" for an unknown page;
+the page itself, with a note, for an address deeper than a page."""
 
 from __future__ import annotations
 
@@ -90,4 +91,12 @@ def test_an_unknown_page_says_so_and_opens_the_app(page, app_url):
     dialog.get_by_role("button", name="Close").click()  # the way back: the app is under it
     expect(dialog).to_have_count(0)
     expect(page.get_by_text(TEXT["app.title"], exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_an_address_deeper_than_a_page_opens_that_page_and_says_so(page, app_url):
+    page.goto(f"{app_url}/images/extra/path?seed=3")
+    expect(page.get_by_text(TEXT["img.title"], exact=True)).to_be_visible(timeout=LOAD_TIMEOUT)
+    expect(link_notes(page).filter(has_text="/images/extra/path")).to_have_count(1)
+    expect(page).to_have_url(f"{app_url}/images?seed=3", timeout=UI_TIMEOUT)
     expect(page.get_by_test_id("stException")).to_have_count(0)
