@@ -10,6 +10,7 @@ surface itself has no hover.
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +20,7 @@ from plotly.colors import hex_to_rgb
 from playground.charts.common import (
     CLASS_COLOURS,
     DIVERGING,
+    TOP_MARGIN,
     class_colours,
     layout,
     png_data_uri,
@@ -28,6 +30,9 @@ if TYPE_CHECKING:  # the type only: charts import no torch
     from playground.dense.probe import Grid
 
 SURFACE_OPACITY = 0.75  # a two-class or regression surface, over the white plot
+OUTLINE = "#222222"  # around test points
+KEY_FILL = "#AAAAAA"  # the key's dot for training points: no class colour
+KEY_CHAR_PX, KEY_PAD = 7, 30  # the key's width: per character of its longest name, plus the dot
 
 
 def _class_image(probs: np.ndarray, discretize: bool) -> np.ndarray:
@@ -64,7 +69,9 @@ def boundary_figure(
 
     points: (xy (N, 2), y (N,), kind) with kind "train" or "test"; test points
     are drawn with a dark outline so the two sets can be told apart.
-    labels: "title", "x", "y", "value", "class" (with {k}), "train", "test".
+    labels: "title", "x", "y", "value", "class", "train", "test"; optional
+    "classes" (the classes' names, else "<class> k").
+    The legend names each class by its colour, and says how test points look.
     """
     values = np.asarray(grid.values, dtype=np.float32)
     if values.ndim == 3:  # multi-class probabilities
@@ -84,7 +91,6 @@ def boundary_figure(
     for xy, y, kind in points:
         if len(xy) == 0:
             continue
-        outline = "white" if kind == "train" else "#222222"
         if problem == "regression":
             # The colour bar the surface used to carry: the points share its scale.
             marker = dict(color=np.asarray(y, dtype=np.float32), colorscale=DIVERGING,
@@ -94,20 +100,58 @@ def boundary_figure(
             scale_shown = True
         else:
             marker = class_colours(y, k)
-        marker.update(size=7, line=dict(color=outline, width=1.2 if kind == "train" else 1.6))
+        marker.update(_marker(kind))
+        value = labels["value"] if problem == "regression" else labels["class"]
         traces.append(dict(
             type="scatter", x=np.asarray(xy[:, 0], dtype=np.float32),
             y=np.asarray(xy[:, 1], dtype=np.float32), mode="markers", marker=marker,
             name=labels[kind], showlegend=False, customdata=np.asarray(y),
-            hovertemplate=f"{labels[kind]}<br>x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>"
-            + (labels["value"] if problem == "regression" else labels["class"])
-            + "=%{customdata}<extra></extra>",
+            hovertemplate=f"{labels[kind]}<br>x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{value}"
+            "=%{customdata}<extra></extra>",
         ))
+    test = any(kind == "test" and len(xy) for xy, _, kind in points)
+    key, key_width = _key(labels, None if problem == "regression" else k, test)
     extent = float(grid.xs[-1])
     return go.Figure(data=traces, layout=layout(
         labels["title"], height,
-        dict(title=dict(text=labels["x"]), range=[-extent, extent], constrain="domain"),
+        # The square plot keeps to the right of a wide chart, next to its key.
+        dict(title=dict(text=labels["x"]), range=[-extent, extent], constrain="domain",
+             constraintoward="right"),
         dict(title=dict(text=labels["y"]), range=[-extent, extent], scaleanchor="x",
              constrain="domain", autorange=False),
-        hovermode="closest",
+        hovermode="closest", annotations=[key] if key else [],
+        margin=dict(l=10, r=10 + key_width, t=TOP_MARGIN, b=10),
     ))
+
+
+def _marker(kind: str) -> dict:
+    """Size and outline of a point: test points have a dark outline."""
+    outline = "white" if kind == "train" else OUTLINE
+    return dict(size=7, line=dict(color=outline, width=1.2 if kind == "train" else 1.6))
+
+
+def _key(labels: dict[str, str], k: int | None, test: bool) -> tuple[dict | None, int]:
+    """The legend, beside the plot where the toolbar never reaches: a dot of
+    each class's colour with its name (`k` classes; None for regression,
+    whose colour bar stands there) and, when test points are drawn, how they
+    look. An annotation, not legend entries: each point set is one trace
+    coloured by class, and a legend entry that hides nothing when clicked
+    would only confuse. Returns (the annotation or None, its width in px)."""
+    names = list(labels.get("classes") or ())
+    names += [f"{labels['class']} {c}" for c in range(len(names), k or 0)]
+    lines = [(CLASS_COLOURS[c % len(CLASS_COLOURS)], "●", names[c]) for c in range(k or 0)]
+    if test:
+        lines += [(KEY_FILL, "●", labels["train"]), (OUTLINE, "◉", labels["test"])]
+    if not lines or k is None:  # regression: its colour bar is on the right
+        return (_above(lines) if lines else None), 0
+    text = "<br>".join(f'<span style="color:{c}">{dot}</span> {escape(n)}' for c, dot, n in lines)
+    width = KEY_PAD + KEY_CHAR_PX * max(len(n) for _, _, n in lines)
+    return dict(text=text, xref="paper", yref="paper", x=1.0, y=1.0, xanchor="left",
+                yanchor="top", xshift=8, align="left", showarrow=False), width
+
+
+def _above(lines) -> dict:
+    """The key in one row above the plot's right end (beside a colour bar)."""
+    text = "   ".join(f'<span style="color:{c}">{dot}</span> {escape(n)}' for c, dot, n in lines)
+    return dict(text=text, xref="paper", yref="paper", x=1.0, y=1.0, xanchor="right",
+                yanchor="bottom", showarrow=False)

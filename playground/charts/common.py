@@ -29,6 +29,9 @@ DIVERGING = [[0.0, "#E69F00"], [0.5, "#F7F7F7"], [1.0, "#0072B2"]]
 SEQUENTIAL = [[0.0, "#FFFFFF"], [0.15, "#DCEAF5"], [1.0, "#0072B2"]]
 TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#D55E00"
 FONT = dict(family="Source Sans Pro, sans-serif", size=13)
+# From this many epochs on, curves use a log-scale epoch axis: on a linear one
+# the first hundred epochs, where most of the learning shows, are a few pixels.
+LOG_EPOCHS = 1000
 
 
 def class_colours(classes: np.ndarray, k: int) -> dict:
@@ -51,6 +54,12 @@ def png_data_uri(rgb: np.ndarray) -> str:
 
 
 GRID = dict(showgrid=True, gridcolor="#EEEEEE", zeroline=False)
+# The top margin holds two rows: the title (on the left; Plotly's toolbar
+# shows on the right of this row while the pointer is over the chart), then
+# the legend, right-aligned just above the plot, below the toolbar's 30 px
+# so that the toolbar never covers it.
+TITLE_PAD, TOP_MARGIN = 8, 58
+LEGEND_ABOVE = dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0)
 
 
 def layout(title: str, height: int, xaxis: dict | None = None, yaxis: dict | None = None,
@@ -63,9 +72,10 @@ def layout(title: str, height: int, xaxis: dict | None = None, yaxis: dict | Non
     validate again on each call: a small figure cost ~10 ms instead of ~1 ms,
     on every redraw."""
     return {
-        "title": dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
-        "height": height, "margin": dict(l=10, r=10, t=40, b=10), "font": FONT,
-        "legend": dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        "title": dict(text=title, x=0.0, xanchor="left", y=1.0, yanchor="top", yref="container",
+                      pad=dict(t=TITLE_PAD), font=dict(size=15)),
+        "height": height, "margin": dict(l=10, r=10, t=TOP_MARGIN, b=10), "font": FONT,
+        "legend": LEGEND_ABOVE,
         "hovermode": "x unified", "plot_bgcolor": "white",
         "xaxis": {**GRID, **(xaxis or {})}, "yaxis": {**GRID, **(yaxis or {})}, **extra,
     }
@@ -84,23 +94,35 @@ def empty_figure(title: str, labels: dict[str, str], height: int = 200) -> go.Fi
 def curves_figure(
     frame, columns: dict[str, str], title: str, y_title: str,
     x_title: str, height: int = 260, y_range: tuple[float, float] | None = None,
-    max_points: int | None = LIVE_POINTS,
+    max_points: int | None = LIVE_POINTS, log_x: bool = False,
+    log_x_title: str | None = None,
 ) -> go.Figure:
     """Line per column of `frame` (a DataFrame or a dict of arrays) against its
     "epoch"; columns maps column -> legend name. Each line is cut to at most
     max_points by min/max per bucket (None: every point), so it costs the same
-    at epoch 100 and at epoch 100,000 and hovering still shows real values."""
+    at epoch 100 and at epoch 100,000 and hovering still shows real values.
+
+    log_x: a log-scale epoch axis (titled `log_x_title`, if given), on which
+    the first epochs' drop stays as wide as all the later epochs (see
+    `log_epochs`). Epoch 0, which a log axis cannot show, is left out."""
     epoch = np.asarray(frame["epoch"], dtype=np.float64)
     traces = []
     for (column, name), colour in zip(columns.items(), (TRAIN_COLOUR, TEST_COLOUR)):
-        x, y = decimate(epoch, np.asarray(frame[column], dtype=np.float64), max_points)
+        x, y = decimate(epoch, np.asarray(frame[column], dtype=np.float64), max_points, log_x)
         traces.append(dict(
             type="scatter", x=compact(x), y=y.astype(np.float32), name=name, mode="lines",
             line=dict(color=colour, width=2), hovertemplate="%{y:.4f}",
         ))
+    x_axis = (dict(title=dict(text=log_x_title or x_title), type="log") if log_x
+              else dict(title=dict(text=x_title), rangemode="tozero"))
     return go.Figure(data=traces, layout=layout(
-        title, height, dict(title=dict(text=x_title), rangemode="tozero"),
-        dict(title=dict(text=y_title), range=y_range)))
+        title, height, x_axis, dict(title=dict(text=y_title), range=y_range)))
+
+
+def log_epochs(epoch) -> bool:
+    """Whether curves over these epochs (N,) want a log-scale axis: from
+    LOG_EPOCHS epochs on."""
+    return len(epoch) > 0 and float(epoch[-1]) >= LOG_EPOCHS
 
 
 def confusion_figure(

@@ -43,12 +43,40 @@ def minmax_indices(y: np.ndarray, max_points: int) -> np.ndarray:
     return np.unique(np.concatenate([[0, n - 1], lows, highs]))
 
 
-def decimate(x: np.ndarray, y: np.ndarray, max_points: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) cut by minmax_indices to at most max_points; None keeps them all."""
+def log_minmax_indices(x: np.ndarray, y: np.ndarray, max_points: int) -> np.ndarray:
+    """minmax_indices for a log-scale x axis: buckets of equal width in
+    log(x), so the first epochs, which take as much of the axis as all the
+    later ones, keep as many points. x (N,) rises; points at x <= 0, which a
+    log axis cannot show, are left out."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    start = int(np.searchsorted(x, 0.0, side="right"))  # the first x > 0
+    n = len(x) - start
+    if n <= max_points:
+        return np.arange(start, len(x))
+    if max_points < 4:
+        raise ValueError("max_points must be at least 4 (both ends and one bucket)")
+    edges = np.searchsorted(x, np.geomspace(x[start], x[-1], (max_points - 2) // 2 + 1))
+    edges = np.unique(np.clip(edges, start + 1, len(x) - 1))  # the ends are kept anyway
+    low = np.where(np.isnan(y), np.inf, y)
+    high = np.where(np.isnan(y), -np.inf, y)
+    keep = [start, len(x) - 1]
+    for a, b in zip(edges[:-1], edges[1:]):  # a few hundred buckets: a loop costs ~2 ms
+        keep += [a + int(low[a:b].argmin()), a + int(high[a:b].argmax())]
+    return np.unique(keep)
+
+
+def decimate(x: np.ndarray, y: np.ndarray, max_points: int | None,
+             log_x: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) cut by minmax_indices (log_minmax_indices for a log-scale x
+    axis) to at most max_points; None keeps them all (but, on a log axis,
+    only those at x > 0)."""
     x, y = np.asarray(x), np.asarray(y)
-    if max_points is None:
+    if log_x:
+        keep = log_minmax_indices(x, y, len(x) if max_points is None else max_points)
+    elif max_points is None:
         return x, y
-    keep = minmax_indices(y, max_points)
+    else:
+        keep = minmax_indices(y, max_points)
     return x[keep], y[keep]
 
 

@@ -7,16 +7,21 @@ separator and the header are checked before pandas reads the whole file.
 
 Codes, with their detail keys (the translation tables key on them, keep them
 stable):
-  errors: too_big(size_mb, limit_mb), empty, not_csv, not_utf8(line),
-    header_only, ragged(line, expected, found), duplicate_columns(columns),
-    too_many_columns(count, limit), no_numeric, unknown_column(column),
+  errors: too_big(size_mb, limit_mb), empty, not_csv(looks: absent, or "json",
+    "markup" or "spreadsheet" when the file is one), not_utf8(line), header_only,
+    ragged(line, expected, found), duplicate_columns(columns),
+    too_many_columns(count, limit), no_numeric (looks "one_column", column: the
+    file has one column), unknown_column(column),
     target_empty(column), feature_empty(column), no_features,
-    not_numeric_target(column), too_few_rows(rows), single_class(column, value),
+    not_numeric_target(column), too_few_rows(rows), few_rows(rows, need),
+    one_column(column), single_class(column, value),
     too_many_classes(column, count, limit), too_many_categories(column, count, limit)
   notes: delimiter(sep), unnamed_columns(columns), sampled(rows, kept),
     infinite(columns, count), empty_columns(columns), decimal_comma(columns),
     dropped_rows(rows, kept), imputed(cells, columns), constant(columns),
     constant_target(column)
+  left out of the inputs (`left_out`): left_id(columns),
+    left_categories(columns, limit), left_constant(columns), left_row_number(columns)
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import re
 import warnings
@@ -51,6 +57,11 @@ HEAD_CHARS = 2**20  # ... but never more text than this
 # Files that are certainly not text: PNG, GIF, JPEG, PDF, zip (xlsx too), gzip, OLE (xls).
 BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b",
                 b"\xd0\xcf\x11\xe0")  # fmt: skip
+# Of those, a workbook (xlsx and ods are zip files, xls an OLE file): "save it as CSV".
+SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+MARKUP_STARTS = ("<!doctype", "<html", "<?xml", "<table", "<svg")  # a web page saved as .csv
+JSON_START = re.compile(r'\s*(\[\s*)?\{\s*"')  # [{"key" or {"key: records or an object
+MIN_ROWS = 4  # fewer rows cannot be split into training and test rows worth the name
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Missing-value spellings pandas knows, found again after stripping spaces (" NA "), plus
 # the "?" of many teaching data sets (UCI).
@@ -136,6 +147,7 @@ def read_table(data: bytes, name: str = "data.csv", *, max_rows: int = MAX_ROWS,
     text = _decode(data)
     if not text.strip():
         raise TableError("empty")
+    _refuse_other_formats(text)
     if "\r" in text:  # Windows and old Mac line ends: one "\n" per line from here on
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     notes = []
@@ -164,12 +176,32 @@ def _decode(data: bytes) -> str:
         data = data[3:]
     head = data[:8192]
     controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
+    if data.startswith(SPREADSHEET_MAGIC):
+        raise TableError("not_csv", looks="spreadsheet")
     if data.startswith(BINARY_MAGIC) or b"\x00" in head or controls > len(head) // 100:
         raise TableError("not_csv")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise TableError("not_utf8", line=data.count(b"\n", 0, error.start) + 1) from None
+
+
+def _refuse_other_formats(text: str) -> None:
+    """JSON and HTML are text too, and a CSV reader reads them as a header
+    with odd column names: "not_csv", saying what the file looks like."""
+    start = text.lstrip()[:HEAD_CHARS]
+    if JSON_START.match(start) or (start[:1] in ("{", "[") and any(
+            _is_json(part) for part in (start.split("\n", 1)[0], start))):  # JSON lines, JSON
+        raise TableError("not_csv", looks="json")
+    if start[:16].lower().startswith(MARKUP_STARTS):
+        raise TableError("not_csv", looks="markup")
+
+
+def _is_json(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), (dict, list))
+    except ValueError:
+        return False
 
 
 def _records(head: str, sep: str) -> list[tuple[int, list[str]]]:
@@ -310,7 +342,9 @@ def _check_trainable(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
         raise TableError("empty")
     if "numeric" in kinds.values():
         return
-    if len(filled) < 2 or not any(frame[c].nunique() <= MAX_CATEGORIES for c in filled):
+    if len(filled) == 1:  # values separated by spaces, say: one column of text
+        raise TableError("no_numeric", looks="one_column", column=filled[0])
+    if not any(frame[c].nunique() <= MAX_CATEGORIES for c in filled):
         raise TableError("no_numeric")
 
 
@@ -323,6 +357,62 @@ def usable_features(table: Table, target: str) -> list[str]:
     """Every column with values but the target, less categoricals with too many values."""
     return [c for c, k in table.kinds.items() if c != target and k != "empty"
             and (k == "numeric" or table.frame[c].nunique() <= MAX_CATEGORIES)]  # fmt: skip
+
+
+def _row_number(values: pd.Series) -> bool:
+    """1, 2, 3, ... (from any start) on every row: a row number or an index
+    column written with the table, which no network should learn from."""
+    v = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return len(v) > MAX_CATEGORIES and bool(np.all(np.diff(v) == 1))
+
+
+def _left_out(table: Table, target: str, chosen=()) -> dict[str, list[str]]:
+    """reason -> the columns it leaves out; see `left_out`."""
+    reasons: dict[str, list[str]] = {}
+    for col, kind in table.kinds.items():
+        if col == target or kind == "empty" or col in chosen:
+            continue
+        values = table.frame[col]
+        distinct = values.nunique()
+        if kind == "categorical" and distinct > MAX_CATEGORIES:
+            reason = "id" if distinct == values.count() else "categories"
+        elif distinct == 1 and len(values) >= MIN_ROWS:  # a short file's problem is its rows
+            reason = "constant"
+        elif kind == "numeric" and _row_number(values):
+            reason = "row_number"
+        else:
+            continue
+        reasons.setdefault(reason, []).append(col)
+    return reasons
+
+
+def left_out(table: Table, target: str, chosen: Sequence[str] = ()) -> tuple[TableNote, ...]:
+    """Why each column with values (the target aside) is not among the inputs
+    a new table starts with, one note per reason: "left_id" (text with a
+    different value on every row), "left_categories" (text with more values
+    than one-hot allows), "left_constant" (one value on every row),
+    "left_row_number" (1, 2, 3, ...).
+    The first two cannot be chosen; the last two can be, but tell nothing.
+    Columns in `chosen` (the user added them back) are not named; columns
+    without values have the table's "empty_columns" note."""
+    reasons = {k: _names(v) for k, v in _left_out(table, target, set(chosen)).items()}
+    notes = [  # one literal call per code: the translation tests find them
+        "id" in reasons and TableNote("left_id", {"columns": reasons["id"]}),
+        "categories" in reasons and TableNote("left_categories", {
+            "columns": reasons["categories"], "limit": MAX_CATEGORIES}),
+        "constant" in reasons and TableNote("left_constant", {"columns": reasons["constant"]}),
+        "row_number" in reasons and TableNote("left_row_number",
+                                              {"columns": reasons["row_number"]}),
+    ]
+    return tuple(note for note in notes if note)
+
+
+def default_features(table: Table, target: str) -> list[str]:
+    """The inputs a new table starts with: the usable columns, less those that
+    are constant or a row number (see `left_out`)."""
+    reasons = _left_out(table, target)
+    skip = {*reasons.get("constant", ()), *reasons.get("row_number", ())}
+    return [c for c in usable_features(table, target) if c not in skip]
 
 
 def infer_task(series: pd.Series) -> str:
@@ -377,6 +467,9 @@ def prepare(table: Table, target: str, features: Sequence[str], task: str,
     if kinds[target] == "empty":
         raise TableError("target_empty", column=target)
     chosen = set(features) - {target}
+    filled = [c for c, k in kinds.items() if k != "empty"]
+    if not chosen and len(filled) == 1:  # nothing to learn from, whatever is chosen
+        raise TableError("one_column", column=filled[0])
     if not chosen:
         raise TableError("no_features")
     source = [c for c in frame.columns if c in chosen]  # table order
@@ -411,7 +504,9 @@ def prepare(table: Table, target: str, features: Sequence[str], task: str,
             rows[col] = rows[col].fillna(fill)
     n_imputed = int(holes[imputed].sum())
     n_dropped = len(frame) - len(rows)
-    if len(rows) < 4:
+    if len(rows) < MIN_ROWS and not n_dropped:  # a short file, not missing values
+        raise TableError("few_rows", rows=len(rows), need=MIN_ROWS)
+    if len(rows) < MIN_ROWS:
         raise TableError("too_few_rows", rows=len(rows))
     notes = []
     if n_dropped:

@@ -128,11 +128,15 @@ def _feature_maps(snap: ImageSnapshot, worker: ImageWorker) -> None:
     if not fm["maps"]:
         right.caption(t("img.fmaps_none"))
         return
+    # The n-th maps are the n-th convolution's, cut to its first channels.
+    filters = [layer.filters for layer in snap.spec.layers if layer.kind == "conv"]
     with right:
         for n, (_module, maps) in enumerate(fm["maps"]):
             titles = [t("img.channel", c=c + 1) for c in range(len(maps))]
-            labels = {"title": t("img.chart.fmaps", n=n + 1,
-                                 shape=" × ".join(map(str, maps.shape))),
+            channels = filters[n] if n < len(filters) else len(maps)
+            labels = {"title": t("img.chart.fmaps", n=n + 1, shown=len(maps),
+                                 channels=channels,
+                                 shape=" × ".join(map(str, (channels, *maps.shape[1:])))),
                       "value": t("img.activation")}
             st.plotly_chart(_figure(f"img.chart.fmaps.{n}", maps, partial(
                 image_charts.image_grid_figure, np.asarray(maps), titles, 8, labels,

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from playground.core.fields import Note, short
-from playground.ui import classroom
+from playground.ui import classroom, lesson_aside
 from playground.ui.text import t
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
@@ -24,6 +24,30 @@ PAGE_ICONS = {"playground": "scatter_plot", "images": "image", "tables": "table"
 LINKLESS = ("tables",)
 _state = threading.local()  # each session's script run has its own thread
 
+# Presenter view (`present=1`): larger text and controls for a projector, and
+# less empty space above and between them, so the controls, the boundary and
+# both curves fit one 1920 x 1080 screen. Each element but the charts is zoomed on
+# its own: Plotly sizes itself from its container's zoomed size and is then
+# zoomed again, so zooming the main block as a whole drew every chart 1.3
+# times wider and taller than its column (legends and right edges cut off).
+PRESENTER_ZOOM = 1.2
+_CHART = '[data-testid="stPlotlyChart"], [data-testid="stImage"]'
+# Below 1600 px (a 1280 x 720 projector) the text keeps its size: zoomed, a
+# row of six metrics no longer fits the page and their values are cut off.
+PRESENTER_CSS = f"""
+<style>
+[data-testid="stMainBlockContainer"] {{ padding: 1rem 2rem 2rem; }}
+[data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 0.5rem; }}
+[data-testid="stMain"] h1 {{ padding-top: 0; }}
+@media (min-width: 1600px) {{
+  [data-testid="stMain"] [data-testid="stElementContainer"]:not(:has({_CHART})) {{
+    zoom: {PRESENTER_ZOOM};
+  }}
+  [data-testid="stSidebar"] {{ zoom: 1.15; }}
+}}
+</style>
+"""
+
 
 def run() -> None:
     """app.py's body: settings, navigation, and the chosen page."""
@@ -31,11 +55,12 @@ def run() -> None:
     st.set_page_config(page_title=t("app.title"), page_icon=":material/neurology:",
                        layout="wide")
     if st.session_state.get("present"):
-        st.html(classroom.PRESENTER_CSS)
+        st.html(PRESENTER_CSS)
     page = st.navigation([
         st.Page(PAGES_DIR / f"{name}.py", title=t(f"page.{name}"), icon=f":material/{icon}:",
                 default=name == "playground") for name, icon in PAGE_ICONS.items()])
     classroom.language_switch()
+    lesson_aside.show(page.url_path or "playground", PAGES_DIR / "lessons.py")
     classroom.show_app_notes()
     if page.url_path in LINKLESS:
         _ignore_link(page.url_path)

@@ -5,6 +5,8 @@ read becomes a message and the last good table stays (W["table"], W["error"]).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from playground.data.dataset import Dataset
@@ -15,14 +17,17 @@ from playground.data.table import (
     Prepared,
     Table,
     TableError,
+    default_features,
     guess_target,
     infer_task,
+    left_out,
     prepare,
     read_table,
     to_dataset,
     usable_features,
 )
 from playground.data.table_examples import EXAMPLES, example_csv
+from playground.data.table_examples import SETTINGS as EXAMPLE_SETTINGS
 from playground.dense.table_spec import TableExperiment
 from playground.dense.worker import TableWorker
 from playground.ui import controls
@@ -56,7 +61,8 @@ def _readable(detail: dict) -> dict:
 
 
 def error_text(code: str, detail: dict) -> str:
-    return t(f"tbl.error.{code}", **_readable(detail))
+    """A TableError's message; a file that is not CSV says what it looks like."""
+    return t(f"tbl.error.{detail.get('looks', code)}", **_readable(detail))
 
 
 def note_text(code: str, detail: dict) -> str:
@@ -71,10 +77,21 @@ def _use(table: Table, origin: str) -> None:
 
 
 def choose_example(name: str | None = None) -> None:
-    """Read the example `name` (or the one chosen) on the next run."""
+    """Read the example `name` (or the one chosen) on the next run, with the
+    settings it opens with."""
     if name is not None:
         W["example"] = name
     W["origin"] = None
+    _example_settings(W["example"])
+
+
+def _example_settings(name: str) -> None:
+    """Each setting some example tunes goes back to its default, then takes
+    this example's value (table_examples.SETTINGS); the rest stay as they are."""
+    tuned = {key for settings in EXAMPLE_SETTINGS.values() for key in settings}
+    example = TableExperiment.parse(EXAMPLE_SETTINGS.get(name, {}))[0]
+    current = st.session_state.get(TABLES.spec_key) or TableExperiment()
+    load(replace(current, **{key: getattr(example, key) for key in tuned}))
 
 
 def data_ui(spec: TableExperiment) -> tuple[Table, tuple[str, dict, str] | None, dict]:
@@ -113,12 +130,14 @@ def columns_ui(table: Table, spec: TableExperiment) -> dict:
     target = W(st.selectbox, "target", t("tbl.target"), usable, help=t("tbl.help.target"))
 
     candidates = usable_features(table, target)
-    chosen = [c for c in spec.features if c in candidates] or candidates
+    chosen = [c for c in spec.features if c in candidates] or default_features(table, target)
     W.seed(spec, features=chosen)
     # The target may have moved into the chosen set: keep only what is offered.
     W["features"] = [c for c in W["features"] if c in candidates]
     features = W(st.multiselect, "features", t("tbl.features"), candidates,
                  help=t("tbl.help.features"), placeholder=t("tbl.features_none"))
+    for note in left_out(table, target, features):  # each column not learned from, and why
+        st.caption(":material/visibility_off: " + note_text(note.code, note.detail))
 
     W.seed(spec, "task")
     task = W(st.segmented_control, "task", t("tbl.task"),
@@ -144,8 +163,6 @@ def prepared(table: Table, values: dict) -> tuple[Prepared, Dataset, str]:
     cached = W.get("prepared")
     if cached is not None and cached[0] == key:
         return cached[1]
-    if not values["features"]:
-        raise TableError("no_features")
     prep = prepare(table, values["target"], values["features"], values["task"],
                    values["missing"])
     data = to_dataset(prep, values["train_ratio"], values["seed"])

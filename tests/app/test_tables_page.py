@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from playground.core.i18n import translate
 from playground.dense.export import weights_bytes
 from playground.dense.model import build_model
+from playground.dense.spec import Layer
 from playground.dense.table_spec import TableExperiment
 
 PAGE = "pages/tables.py"
@@ -92,6 +93,20 @@ def test_regression_example_shows_r2(at):
     run(at)
     r2 = metric(at, "tbl.metric.r2")
     assert r2 != "–" and float(r2) < 1.0
+
+
+def test_the_diabetes_example_opens_with_settings_that_do_not_overfit(at):
+    run(at)
+    at.selectbox(key="t.example").set_value("diabetes")
+    run(at)
+    spec = job(at).spec
+    assert (spec.hidden, spec.regularization, spec.reg_rate) == ((Layer(8, "relu"),), "l2", 0.01)
+    assert at.session_state["t.n_layers"] == 1
+    at.selectbox(key="t.example").set_value("iris")  # the settings diabetes tuned come back
+    run(at)
+    spec, default = job(at).spec, TableExperiment()
+    assert (spec.hidden, spec.regularization, spec.reg_rate) == (
+        default.hidden, default.regularization, default.reg_rate)
 
 
 def test_an_upload_replaces_the_example_and_one_hot_encodes(at):
@@ -226,3 +241,40 @@ def test_a_million_rows_are_sampled_with_a_notice(at):
     assert any("1000000" in i.value.replace(",", "") for i in at.info), [i.value for i in at.info]
     j = job(at)
     assert len(j.data.y_train) + len(j.data.y_test) == 20_000
+
+
+def test_a_json_file_named_csv_is_called_json(at):
+    run(at)
+    upload(at, "people.csv", b'[{"age": 31, "label": "a"}, {"age": 42, "label": "b"}]')
+    (message,) = [e for e in errors(at) if "people.csv" in e]
+    assert translate("tbl.error.json") in message and "JSON, not CSV" in message
+    assert at.session_state["t.table"].name == "iris.csv"
+
+
+def test_a_one_row_file_is_about_rows_not_missing_values(at):
+    run(at)
+    upload(at, "one.csv", b"a,b,label\n1.5,2,yes\n")
+    text = " ".join(errors(at))
+    assert translate("tbl.error.few_rows", rows="1", need="4") in text, text
+    assert translate("tbl.error.too_few_rows", rows="1") not in text
+    assert "missing" not in text
+    assert job(at).spec.source == "iris.csv"  # the last table that could train stays
+
+
+def test_left_out_columns_are_named_with_their_reason(at):
+    run(at)
+    frame = small_table()
+    frame.insert(0, "name", [f"student {i}" for i in range(len(frame))])
+    frame.insert(1, "unit", "cm")
+    upload(at, "class.csv", csv_bytes(frame))
+    captions = " ".join(c.value for c in at.caption)
+    assert translate("tbl.note.left_id", columns="name") in captions, captions
+    assert translate("tbl.note.left_constant", columns="unit") in captions
+    assert "name" not in at.multiselect(key="t.features").options
+    assert at.multiselect(key="t.features").value == ["a", "b", "colour"]
+    assert job(at).feature_names[:2] == ("a", "b")
+    at.multiselect(key="t.features").set_value(["a", "b", "colour", "unit"])
+    run(at)  # chosen again: no longer said to be left out
+    captions = " ".join(c.value for c in at.caption)
+    assert translate("tbl.note.left_constant", columns="unit") not in captions
+    assert translate("tbl.note.left_id", columns="name") in captions

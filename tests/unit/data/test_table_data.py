@@ -649,3 +649,85 @@ def test_too_many_network_inputs_are_refused_before_encoding():
     # Fewer columns fit.
     two = frame["c0"].nunique() + frame["c1"].nunique()
     assert prepare(table, "y", ["c0", "c1"], "auto", "drop").x.shape == (50, two)
+
+
+# ---------------------------------------------------------------- what a file looks like, and why
+
+
+@pytest.mark.parametrize("data", [
+    b'[{"a": 1, "b": 2}, {"a": 3, "b": 4}]',  # records
+    b'  {"a": [1, 2, 3], "b": [4, 5, 6]}',  # columns
+    b'{"a": 1, "b": 2}\n{"a": 3, "b": 4}\n',  # JSON lines
+    b'[\n  [1, 2],\n  [3, 4]\n]\n',  # an array of arrays, pretty-printed
+])  # fmt: skip
+def test_json_is_named(data):
+    found = error(data, name="data.csv")
+    assert (found.code, found.detail) == ("not_csv", {"looks": "json"})
+
+
+@pytest.mark.parametrize("data", [b"<!DOCTYPE html><html><body><table></table></body></html>",
+                                  b"\n<html>\n<p>1,2</p>\n</html>", b'<?xml version="1.0"?><a/>'])
+def test_web_pages_and_xml_are_named(data):
+    assert error(data).detail == {"looks": "markup"}
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04\x14\x00\x06\x00",  # xlsx, ods
+                                  b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"])  # xls
+def test_workbooks_are_named(data):
+    assert (error(data).code, error(data).detail) == ("not_csv", {"looks": "spreadsheet"})
+
+
+def test_csv_with_brackets_in_its_header_is_still_csv():
+    table = read_table(b"[mm],label\n1,a\n2,b\n3,a\n4,b\n")
+    assert list(table.frame.columns) == ["[mm]", "label"]
+
+
+def test_other_binary_files_say_nothing_more():
+    assert error(b"\x89PNG\r\n\x1a\n\x00\x00").detail == {}
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3])
+def test_a_short_file_is_about_rows_not_missing_values(rows):
+    body = "\n".join(f"{i},{i * 2},{'xy'[i % 2]}" for i in range(rows))
+    table = read_table(f"a,b,c\n{body}\n".encode())
+    for missing in ("drop", "impute"):
+        found = prepare_error(table, "c", ["a", "b"], "auto", missing)
+        assert (found.code, found.detail) == ("few_rows", {"rows": rows, "need": tbl.MIN_ROWS})
+
+
+def test_a_single_column_file_says_so():
+    found = error(b"a b c\n1 2 3\n4 5 6\n7 8 9\n1 1 1\n")  # spaces: not a separator
+    assert (found.code, found.detail) == ("no_numeric", {"looks": "one_column", "column": "a b c"})
+    found = prepare_error(read_table(b"x\n1\n2\n3\n4\n"), "x", [], "auto", "drop")
+    assert (found.code, found.detail) == ("one_column", {"column": "x"})
+
+
+def test_left_out_columns_are_named_with_their_reason():
+    n = MAX_CATEGORIES + 10
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "row": np.arange(1, n + 1),  # a row number
+        "name": [f"person {i}" for i in range(n)],  # an ID
+        "city": [f"city {i % (MAX_CATEGORIES + 3)}" for i in range(n)],  # too many categories
+        "unit": ["cm"] * n,  # constant text
+        "k": [7.5] * n,  # constant number
+        "x": rng.normal(size=n).round(3),
+        "blank": [np.nan] * n,  # empty: the table's own note
+        "label": ["ab"[i % 2] for i in range(n)],
+    })  # fmt: skip
+    table = read_table(csv_bytes(frame))
+    notes = {note.code: note.detail for note in tbl.left_out(table, "label")}
+    assert notes == {"left_row_number": {"columns": "row"}, "left_id": {"columns": "name"},
+                     "left_categories": {"columns": "city", "limit": MAX_CATEGORIES},
+                     "left_constant": {"columns": "unit, k"}}  # fmt: skip
+    assert usable_features(table, "label") == ["row", "unit", "k", "x"]  # can be chosen
+    assert tbl.default_features(table, "label") == ["x"]  # but are not at first
+    chosen = {note.code for note in tbl.left_out(table, "label", ["row", "k"])}
+    assert chosen == {"left_id", "left_categories", "left_constant"}  # "unit" still is
+    assert "name" not in {c for n in tbl.left_out(table, "name") for c in n.detail["columns"]}
+
+
+def test_a_shuffled_integer_column_is_no_row_number():
+    n = MAX_CATEGORIES + 10
+    frame = pd.DataFrame({"age": np.random.default_rng(1).permutation(n), "y": [0, 1] * (n // 2)})
+    assert tbl.left_out(read_table(csv_bytes(frame)), "y") == ()
