@@ -77,9 +77,10 @@ def load_weights(data: bytes, model: nn.Module) -> dict[str, torch.Tensor]:
     out = {}
     for key, ref in expected.items():
         t = tensors[key]
-        if not t.is_floating_point():
+        # Weights are floats; a counter (batch norm's batches seen) is a whole number.
+        if t.is_floating_point() != ref.is_floating_point():
             raise ExportError("bad_dtype", tensor=key, dtype=str(t.dtype).removeprefix("torch."))
-        if not torch.isfinite(t).all():
+        if t.is_floating_point() and not torch.isfinite(t).all():
             raise ExportError("not_finite", tensor=key)
         out[key] = t.to(device=ref.device, dtype=ref.dtype)
     return out

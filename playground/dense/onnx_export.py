@@ -37,35 +37,38 @@ def onnx_available() -> bool:
     return True
 
 
-def onnx_bytes(model: nn.Module, n_in: int) -> bytes:
+def onnx_bytes(model: nn.Module, n_in: int | tuple[int, ...],
+               input_name: str = INPUT_NAME) -> bytes:
     """The model as a serialized ONNX ModelProto with a dynamic batch dimension,
     from a CPU copy in eval mode, by torch's dynamo-based exporter or, when
-    that fails, the older TorchScript one."""
+    that fails, the older TorchScript one. `n_in`: the shape of one input, a
+    width or (C, H, W) for an image model."""
     if not onnx_available():
         raise ExportError("onnx_missing")
     net = copy.deepcopy(model).cpu().float().eval()
-    example = torch.zeros(2, n_in)  # (batch, n_in); 2, not 1: a size-1 dim gets specialised
+    shape = (n_in,) if isinstance(n_in, int) else tuple(n_in)
+    example = torch.zeros(2, *shape)  # (batch, ...); 2, not 1: a size-1 dim gets specialised
     with _quiet():
         try:
-            return _export_dynamo(net, example)
+            return _export_dynamo(net, example, input_name)
         except Exception:  # noqa: BLE001 - any dynamo failure: the older exporter may cope
-            return _export_torchscript(net, example)
+            return _export_torchscript(net, example, input_name)
 
 
-def _export_dynamo(net: nn.Module, example: torch.Tensor) -> bytes:
+def _export_dynamo(net: nn.Module, example: torch.Tensor, input_name: str) -> bytes:
     batch = torch.export.Dim("batch")
     program = torch.onnx.export(
-        net, (example,), dynamo=True, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+        net, (example,), dynamo=True, input_names=[input_name], output_names=[OUTPUT_NAME],
         dynamic_shapes=({0: batch},), verbose=False, report=False, external_data=False,
     )
     return program.model_proto.SerializeToString()
 
 
-def _export_torchscript(net: nn.Module, example: torch.Tensor) -> bytes:
+def _export_torchscript(net: nn.Module, example: torch.Tensor, input_name: str) -> bytes:
     buffer = io.BytesIO()
     torch.onnx.export(
-        net, (example,), buffer, dynamo=False, input_names=[INPUT_NAME],
-        output_names=[OUTPUT_NAME], dynamic_axes={INPUT_NAME: {0: "batch"},
+        net, (example,), buffer, dynamo=False, input_names=[input_name],
+        output_names=[OUTPUT_NAME], dynamic_axes={input_name: {0: "batch"},
                                                   OUTPUT_NAME: {0: "batch"}},
         verbose=False,
     )

@@ -62,6 +62,22 @@ def first_layer(model: torch.nn.Sequential,
     return "none", np.zeros((0, 1, 1), np.float32)
 
 
+def load_state(trainer: ImageTrainer, state: dict) -> None:
+    """Replace every weight with a checked state dict (same keys and shapes); the
+    optimizer's moments belonged to the old weights and start over. A history row
+    shows where the loaded weights stand."""
+    own = trainer.model.state_dict()
+    with torch.no_grad():
+        for name, value in state.items():
+            own[name].copy_(value.to(own[name].dtype))
+    trainer.optimizer.state.clear()
+    trainer.diverged = None
+    train_loss, train_acc = trainer.evaluate(trainer.x_train, trainer.y_train)
+    val_loss, val_acc = trainer.evaluate(trainer.x_val, trainer.y_val)
+    trainer.append_row(train_loss=train_loss, train_acc=train_acc, val_loss=val_loss,
+                       val_acc=val_acc)
+
+
 @dataclass(kw_only=True)
 class ImageMessage(Message):
     progress: float  # share of the current epoch done
@@ -69,6 +85,7 @@ class ImageMessage(Message):
     report: dict | None  # a new test-set report
     fmaps: dict | None  # new feature maps of the focused test example
     classified: tuple[int, np.ndarray] | None  # (request id, probabilities)
+    state: dict | None = None  # the weights (name -> CPU tensor), once per "state" command
 
 
 class ImageRunner(BaseRunner):
@@ -96,6 +113,7 @@ class ImageRunner(BaseRunner):
         self.report_at = (-1, 0.0)  # (step, time) of the last report
         self.report_cost = 0.0
         self.fmaps_for = (-1, -1)  # (step, focus) of the last feature maps
+        self.want_state = False  # the next message carries the weights (for the exports)
 
     def stopped(self) -> bool:
         return self.trainer.done
@@ -113,6 +131,12 @@ class ImageRunner(BaseRunner):
             self.focus = int(arg)
         elif command == "classify":
             self.classify_request = arg  # (request id, image (C, H, W) in [0, 1])
+        elif command == "state":
+            self.want_state = True
+        elif command == "load":
+            self.running = self.stepping = False
+            load_state(self.trainer, arg)
+            self.report_at, self.fmaps_for = (-1, 0.0), (-1, -1)  # report the new weights
 
     def live_update(self, spec: ImageExperiment) -> None:
         super().live_update(spec)
@@ -208,4 +232,12 @@ class ImageRunner(BaseRunner):
         # After an error, only the status: a probe that failed would fail again.
         return {"progress": trainer.epoch_progress, "info": info,
                 "report": None if self.error else self._report(),
-                "fmaps": None if self.error else self._fmaps(), "classified": self._classified()}
+                "fmaps": None if self.error else self._fmaps(), "classified": self._classified(),
+                "state": self.take_state()}
+
+    def take_state(self) -> dict | None:
+        """The model's weights as CPU tensors, once per "state" command."""
+        if not self.want_state:
+            return None
+        self.want_state = False
+        return {k: v.detach().cpu().clone() for k, v in self.trainer.model.state_dict().items()}

@@ -22,9 +22,11 @@ ALONE = re.compile(r"( *)\$\{(\w+)\}")
 BLOCK = re.compile(r"^%% (.+)\n", re.M)
 
 
-def render(name: str, choices: set[str], values: Mapping[str, str]) -> str:
-    """Template `name` with the blocks of the chosen variants, then the values."""
-    text, *parts = BLOCK.split(resources.files(__package__).joinpath(name).read_text("utf-8"))
+def render(name: str, choices: set[str], values: Mapping[str, str],
+           package: str = __package__) -> str:
+    """Template `name` (a file of `package`) with the blocks of the chosen variants,
+    then the values."""
+    text, *parts = BLOCK.split(resources.files(package).joinpath(name).read_text("utf-8"))
     picked: dict[str, str] = {}
     for head, block in zip(parts[::2], parts[1::2]):
         slot, *variants = head.split()
