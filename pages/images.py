@@ -20,6 +20,9 @@ from playground.ui.image_controls import IMAGES
 from playground.ui.text import t
 
 spec = page.start(IMAGES, t("img.title"), t("img.tagline"))  # first: see ui/shell.py
+# A link that cannot train opens on a spec that can, with notes: the training
+# process only ever gets a spec it can build (the session's accepted spec).
+spec = image_data.check_link(IMAGES, spec)
 
 groups = page.Groups()
 raw = groups.add("data", t("section.data"), ":material/image:", image_controls.data_ui, spec)
@@ -33,7 +36,8 @@ shape = DATASET_SHAPES[draft.dataset]
 summary = summarize(draft, shape, 10)
 with st.expander(t("img.summary", params=f"{summary.total_params:,}"), expanded=not summary.ok,
                  icon=":material/table_rows:"):
-    st.dataframe(summary.frame(), hide_index=True, key="img.summary_table", width="stretch")
+    st.dataframe(summary.frame(), hide_index=True, key="img.summary_table", width="stretch",
+                 column_config={"params": st.column_config.NumberColumn(format="localized")})
 for problem in summary.problems:
     st.error(image_controls.problem_text(problem), icon=":material/block:")
 
@@ -48,6 +52,6 @@ snap = worker.snapshot()
 st.subheader(t("img.own.title"), divider="gray")
 image_own.own_input(worker, tuple(snap.info.get("shape", shape)), list(snap.info["classes"]))
 exports.export_panel(snap.spec, snap.frame(), snap.spec.dataset,
-                     lambda text: page.load_settings(IMAGES, text), "img.")
+                     lambda text: page.load_settings(IMAGES, text), "img.", worker)
 classroom.share_panel(st.session_state[IMAGES.spec_key].to_query(),
                       groups=("data", "network", "training"), prefix="img.class.")

