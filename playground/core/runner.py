@@ -51,6 +51,7 @@ class Message:
     device: str
     epoch_rate: float = 0.0  # epochs per second; 0 unless running
     synced: list[int] | None = None  # the sync ids of the commands this answers
+    warning: object = None  # a core.loss_watch.LossWarning while the rate looks too big
 
 
 def changed_fields(old, new) -> set[str]:
@@ -92,8 +93,10 @@ class BaseRunner:
         self.error = ""
 
     def stopped(self) -> bool:
-        """True when the trainer stopped itself; play can't go on from here."""
-        return self.trainer.diverged is not None
+        """True when the trainer stopped itself (diverged, or a stop rule
+        such as early stopping ended it); play can't go on from here."""
+        trainer = self.trainer
+        return trainer.diverged is not None or getattr(trainer, "finished", None) is not None
 
     # ---- commands --------------------------------------------------------
     def apply(self, command: str, arg=None) -> None:
@@ -187,6 +190,8 @@ class BaseRunner:
             return "error", self.error
         if self.trainer.diverged:
             return "diverged", self.trainer.diverged
+        if getattr(self.trainer, "finished", None) and not self.running:
+            return "finished", self.trainer.finished
         return ("running" if self.running else "paused"), ""
 
     # ---- messages --------------------------------------------------------
@@ -207,7 +212,8 @@ class BaseRunner:
             run=self.run_id, spec=trainer.spec, status=status, detail=detail,
             epoch=trainer.epoch, step=trainer.step, rows=rows, device=describe(trainer.device),
             rate=self.rate if status == "running" else 0.0,
-            epoch_rate=self.epoch_rate if status == "running" else 0.0, **extras,
+            epoch_rate=self.epoch_rate if status == "running" else 0.0,
+            warning=getattr(trainer, "warning", None), **extras,
         )
 
 

@@ -12,8 +12,9 @@ a slot frees. Pausing, an idle session, or a run that stops itself frees it.
 
 When nobody asks for a snapshot for IDLE_TIMEOUT seconds, training pauses
 until the next request. A closed tab stops its worker at once (the page's
-session-scoped cache releases it), so the timeout only has to catch a page
-that stopped redrawing: it must stay well above any redraw delay under load.
+session-scoped cache releases it), and a tab the browser reports hidden
+pauses at once (`set_hidden`), so the timeout only has to catch a page that
+stopped redrawing: it must stay well above any redraw delay under load.
 """
 
 from __future__ import annotations
@@ -37,15 +38,17 @@ from playground.core.runner import Message, main
 # late, and a late redraw must slow a page down, never stop its training
 # (issue 12: at 8 s, every page under load stalled). What this still catches:
 # a tab the browser froze or discarded, a laptop gone to sleep, a page whose
-# websocket hangs half-open. (A hidden tab whose timers are only throttled,
-# to one wake-up a minute at most in Chrome, keeps asking and keeps training.)
+# websocket hangs half-open. (A hidden tab's timers still fire, throttled to
+# one wake-up a minute at most in Chrome: the page's own report that it is
+# hidden, `set_hidden`, is what pauses it.)
 IDLE_TIMEOUT = 90.0
 # How long Worker() waits for the process's first message before it returns
 # anyway (the first start imports torch in the fork server). It never raises:
 # the page waits on `wait_started` with a message.
 START_TIMEOUT = 60.0
 # Imported once by the fork server, so a new session's process starts with them.
-PRELOAD = ["playground.dense.runner", "playground.images.runner"]
+PRELOAD = ["playground.dense.runner", "playground.images.runner",
+           "playground.dense.compare_runner"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +65,7 @@ class BaseSnapshot:
     message: str = ""  # divergence reason ("nan", "inf"), stop rule, or error details
     version: int = 0  # increases with every message
     epochs_per_sec: float = 0.0  # measured, pauses for the pace included; 0 unless running
+    warning: object = None  # a core.loss_watch.LossWarning while the rate looks too big
 
     def frame(self):
         return self.history.frame(self.n)
@@ -136,6 +140,8 @@ class BaseWorker:
         self._version = 0
         self._last_seen = time.monotonic()
         self._idle = False
+        self._hidden = False  # the page's tab is hidden: idle, and looking doesn't wake it
+        self._idle_lock = threading.Lock()  # the receiver thread and the page both idle it
         self._closed = False
         self._stopping = False
         self._receiver = threading.Thread(target=self._receive, name="trainer-rx", daemon=True)
@@ -169,13 +175,29 @@ class BaseWorker:
         that keeps training going. A run waiting for a slot shows as "running"
         (the page polls and offers Pause); `standing()` tells it apart."""
         self._last_seen = time.monotonic()
-        if self._idle:
-            self._idle = False
+        with self._idle_lock:
+            wake = self._idle and not self._hidden
+            self._idle = self._idle and not wake
+        if wake:
             self._request()
         snap = self._snapshot
         if self._queued and snap is not None and snap.status == "paused":
             snap = replace(snap, status="running")
         return snap
+
+    def set_hidden(self, hidden: bool) -> None:
+        """The page's tab was hidden (another tab, a minimised window) or shown
+        again. Hidden, a run pauses at once and frees its slot for a page that
+        someone sees, as after IDLE_TIMEOUT; shown again, it carries on, and
+        this returns once the snapshot shows it (so the page polls again)."""
+        if hidden == self._hidden:
+            return
+        self._hidden = hidden
+        if hidden:
+            self._check_idle()
+        else:
+            self.snapshot()
+            self.wait_idle(timeout=2.0)
 
     def standing(self) -> Standing:
         """Where this session stands on the server: starting, queued or training."""
@@ -310,7 +332,8 @@ class BaseWorker:
         snap = self._snapshot_from(msg, dict(
             spec=msg.spec, status=msg.status, epoch=msg.epoch, step=msg.step,
             history=self._history, n=len(self._history), device=msg.device,
-            message=msg.detail, version=self._version, epochs_per_sec=msg.epoch_rate))
+            message=msg.detail, version=self._version, epochs_per_sec=msg.epoch_rate,
+            warning=msg.warning))
         with self._cond:
             self._snapshot = snap
             self._synced.update(msg.synced)
@@ -327,13 +350,16 @@ class BaseWorker:
         return BaseSnapshot(**common)
 
     def _check_idle(self) -> None:
-        """Nobody looked for IDLE_TIMEOUT seconds: pause (or leave the queue)
-        and free the slot; the next snapshot request asks for one again."""
+        """Nobody looked for IDLE_TIMEOUT seconds, or the tab is hidden: pause
+        (or leave the queue) and free the slot; the next snapshot request of a
+        page someone sees asks for one again."""
         snap = self._snapshot
-        if (self._idle or snap is None or time.monotonic() - self._last_seen <= IDLE_TIMEOUT
-                or (snap.status != "running" and not self._queued)):
-            return
-        self._idle = True
+        unseen = self._hidden or time.monotonic() - self._last_seen > IDLE_TIMEOUT
+        with self._idle_lock:
+            if (self._idle or snap is None or not unseen
+                    or (snap.status != "running" and not self._queued)):
+                return
+            self._idle = True
         if self._queued:  # never started: it resumes with a plain play
             self._leave()
             return

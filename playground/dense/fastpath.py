@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from playground.core.losses import HUBER_DELTA
+from playground.dense.stacked import Stack
 
 aten = torch.ops.aten
 
@@ -91,37 +92,39 @@ class FastMLP:
         self.acts = [layer.activation for layer in spec.hidden]
         self.weights = [lin.weight for lin in self.linears]  # (out, in) each
         self.biases = [lin.bias for lin in self.linears]  # (out,) each
-        self.gw = flat.grads[0::2]  # nn.Linear registers weight, then bias
-        self.gb = flat.grads[1::2]
         self.head = spec.loss
         self.reg = spec.regularization if spec.reg_rate > 0 else "none"
         self.reg_rate = spec.reg_rate
+        self.shapes = [p.shape for p in model.parameters()]  # nn.Linear: weight, then bias
+        self.bind(flat.param, flat.param.grad)
+
+    def bind(self, param: torch.Tensor, grad: torch.Tensor) -> None:
+        """Compute on these flat (P,) parameters and gradients: the run as a
+        batch of one (stacked.py), so it computes what it computes in a batch
+        of K (batched.py, which moves a run's storage and binds it again)."""
+        self.stack = Stack(param.detach().view(1, -1), grad.view(1, -1), self.shapes, self.acts,
+                           [ACT_FORWARD[a] for a in self.acts],
+                           [ACT_BACKWARD[a] for a in self.acts], self.head)
+        rate = self.reg_rate
+        self.stack.penalties([rate if self.reg == "l1" else 0.0],
+                             [rate if self.reg == "l2" else 0.0])
+        self.gw = [g[0] for g in self.stack.gws]  # (out, in) views of the flat gradient
+        self.gb = [g[0] for g in self.stack.gbs]
 
     @staticmethod
     def supports(spec) -> bool:
-        return all(layer.activation in ACT_BACKWARD for layer in spec.hidden)
+        """Every activation has a hand-derived backward; dropout (a random
+        mask per step) is left to autograd."""
+        return (getattr(spec, "dropout", 0.0) == 0
+                and all(layer.activation in ACT_BACKWARD for layer in spec.hidden))
+
+    def gradients(self, x: torch.Tensor, t: torch.Tensor) -> None:
+        """Fills the flat gradient buffer for batch x (B, F), targets t. (No
+        autograd to switch off: the stack's views are detached.)"""
+        self.stack.gradients(x.unsqueeze(0), t.unsqueeze(0))
 
     @torch.no_grad()
-    def gradients(self, x: torch.Tensor, t: torch.Tensor) -> None:
-        """Fills the flat gradient buffer for batch x (B, F), targets t."""
-        ws, bs = self.weights, self.biases
-        last = len(ws) - 1
-        inputs, zs = [], []  # per layer: its input (B, in) and pre-activation (B, out)
-        a = x
-        for i, (w, b) in enumerate(zip(ws, bs)):
-            inputs.append(a)
-            z = torch.addmm(b, a, w.t())  # (B, out)
-            if i < last:
-                zs.append(z)
-                a = ACT_FORWARD[self.acts[i]](z)
-        dz = loss_grad(self.head, z, t)  # (B, n_out)
-        for i in range(last, -1, -1):
-            torch.mm(dz.t(), inputs[i], out=self.gw[i])  # (out, in)
-            torch.sum(dz, 0, out=self.gb[i])  # (out,)
-            if i > 0:
-                da = torch.mm(dz, ws[i])  # (B, in)
-                dz = ACT_BACKWARD[self.acts[i - 1]](da, zs[i - 1], inputs[i])
-        if self.reg == "l2":
-            torch._foreach_add_(self.gw, ws, alpha=2 * self.reg_rate)
-        elif self.reg == "l1":
-            torch._foreach_add_(self.gw, [w.sign() for w in ws], alpha=self.reg_rate)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw outputs (N, n_out), with the kernels training uses (the model's
+        own forward may round its last bit differently)."""
+        return self.stack.forward(x.unsqueeze(0))[0]

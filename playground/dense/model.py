@@ -21,10 +21,20 @@ def build_model(spec, n_in: int, n_out: int, generator: torch.Generator) -> nn.S
     layers: list[nn.Module] = []
     widths = [n_in, *(layer.width for layer in spec.hidden)]
     for width_in, layer in zip(widths, spec.hidden):
-        layers += [nn.Linear(width_in, layer.width), catalog.ACTIVATIONS[layer.activation]()]
+        layers += [nn.Linear(width_in, layer.width), activation(layer.activation, spec)]
     model = nn.Sequential(*layers, nn.Linear(widths[-1], n_out))
     init_weights(model, spec.init, generator)
     return model
+
+
+def activation(name: str, spec) -> nn.Module:
+    """A hidden layer's activation, followed by dropout when the spec has a
+    rate. The two share one slot of the Sequential, so the Linear layers keep
+    their indices (and a weights file its keys) with or without dropout, and
+    each slot's output is still the layer's output (probe.forward_all)."""
+    act = catalog.ACTIVATIONS[name]()
+    rate = getattr(spec, "dropout", 0.0)
+    return nn.Sequential(act, nn.Dropout(rate)) if rate > 0 else act
 
 
 def linear_layers(model: nn.Module) -> list[nn.Linear]:
@@ -55,12 +65,17 @@ def summary(model: nn.Module, n_in: int) -> pd.DataFrame:
     rows = [{"layer": "input", "output": f"(N, {n_in})", "params": 0}]
     width = n_in
     for i, module in enumerate(model):
-        name = type(module).__name__.lower()
+        name = " + ".join(type(m).__name__.lower() for m in _parts(module))
         if isinstance(module, nn.Linear):
             width, name = module.out_features, "dense"
         rows.append({"layer": f"{i}: {name}", "output": f"(N, {width})",
                      "params": count_params(module)})
     return pd.DataFrame(rows)
+
+
+def _parts(module: nn.Module) -> list[nn.Module]:
+    """An activation + dropout slot's two modules; any other module alone."""
+    return list(module) if isinstance(module, nn.Sequential) else [module]
 
 
 def count_params(model: nn.Module) -> int:

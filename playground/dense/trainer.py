@@ -1,4 +1,5 @@
-"""The training loop of a dense network: epochs of mini-batch steps.
+"""The training loop of a dense network: epochs of mini-batch steps, with
+early stopping on the test loss when the spec asks for it.
 
 Tiny networks are bound by per-call overhead, not arithmetic, so the loop
 avoids per-step host syncs (no .item() until the epoch ends), slices
@@ -13,6 +14,7 @@ import math
 import torch
 
 from playground.core import catalog
+from playground.core.loss_watch import LossWatch
 from playground.core.training import BaseTrainer
 from playground.data.dataset import Dataset, make_dataset
 from playground.data.features import feature_matrix
@@ -26,16 +28,9 @@ class Trainer(BaseTrainer):
         """`data` replaces the spec's generated 2D set (a user's table, whose
         rows are already network inputs: `data.inputs_ready`)."""
         super().__init__(spec, device)
-        self.data = data if data is not None else make_dataset(spec)
         self.head = catalog.LOSSES[spec.loss]
         self.classification = spec.problem != "regression"
-
-        # (N, F) features and targets, on the device once.
-        self.x_train = self.inputs(torch.from_numpy(self.data.x_train))
-        self.x_test = self.inputs(torch.from_numpy(self.data.x_test))
-        self.y_train = torch.from_numpy(self.data.y_train).to(self.device)
-        self.y_test = torch.from_numpy(self.data.y_test).to(self.device)
-        self.t_train, self.t_test = self.head.targets(self.y_train), self.head.targets(self.y_test)
+        self.set_data(data if data is not None else make_dataset(spec))
 
         n_in, n_out = self.x_train.shape[1], self.head.n_out(spec.classes)
         self.model = build_model(spec, n_in, n_out, self.init_gen).to(self.device)
@@ -50,7 +45,18 @@ class Trainer(BaseTrainer):
         self.optimizer = catalog.make_optimizer(spec.optimizer, params, spec.lr, spec.momentum,
                                                 spec.nesterov)
         self.weights = [lin.weight for lin in linear_layers(self.model)]
+        self.best: tuple[float, int, dict] | None = None  # (test loss, epoch, weights)
         self.record()
+
+    def set_data(self, data: Dataset) -> None:
+        """Train and test on `data` from now on: (N, F) features and targets,
+        on the device once. The weights stay (points added to a running set)."""
+        self.data = data
+        self.x_train = self.inputs(torch.from_numpy(data.x_train))
+        self.x_test = self.inputs(torch.from_numpy(data.x_test))
+        self.y_train = torch.from_numpy(data.y_train).to(self.device)
+        self.y_test = torch.from_numpy(data.y_test).to(self.device)
+        self.t_train, self.t_test = self.head.targets(self.y_train), self.head.targets(self.y_test)
 
     def inputs(self, points: torch.Tensor) -> torch.Tensor:
         """Points -> (N, F) network inputs on the device: (N, 2) plane points go
@@ -87,7 +93,8 @@ class Trainer(BaseTrainer):
         for name, value in state.items():
             own[name].copy_(value.to(own[name].dtype))
         self.optimizer.state.clear()
-        self.diverged = None
+        self.diverged = self.finished = self.best = None
+        self.watch = LossWatch(self.watch.start)  # new weights, judged on the run's scale
         self.record()
 
     def parameters_by_layer(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -113,7 +120,7 @@ class Trainer(BaseTrainer):
 
     def train_epoch(self) -> None:
         """One pass over the training set in shuffled mini-batches, then record."""
-        if self.diverged:
+        if self.done:
             return
         n = self.x_train.shape[0]
         bs = self.spec.batch_size
@@ -143,7 +150,9 @@ class Trainer(BaseTrainer):
         parts = []
         for x, t, y in ((self.x_train, self.t_train, self.y_train),
                         (self.x_test, self.t_test, self.y_test)):
-            z = self.model(x)
+            # The fast path's kernels, as in a batch of runs (stacked.py): the
+            # same curve alone and beside others, to the bit.
+            z = self.fast.forward(x) if self.fast else self.model(x)
             parts.append(self.head.loss(z, t))
             if self.classification:
                 parts.append((self.head.classes(z) == y).float().mean())
@@ -157,4 +166,20 @@ class Trainer(BaseTrainer):
                 "train_acc": tr_acc, "test_acc": te_acc}
 
     def record(self) -> None:
-        self.append_row(**self.evaluate())
+        row = self.evaluate()
+        self.append_row(**row)
+        if self.spec.early_stopping and not self.diverged:
+            self.check_stop(row["test_loss"])
+
+    def check_stop(self, test_loss: float) -> None:
+        """Keep the weights of the lowest test loss; once it is `patience`
+        epochs old, go back to them and stop (as Keras's EarlyStopping with
+        restore_best_weights, and the images page)."""
+        if self.best is None or test_loss < self.best[0]:
+            state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            self.best = (test_loss, self.epoch, state)
+        elif self.epoch - self.best[1] >= self.spec.patience:
+            with torch.no_grad():  # in place: the fast path's flat views stay bound
+                for name, value in self.model.state_dict().items():
+                    value.copy_(self.best[2][name])
+            self.finished = "early_stop"

@@ -15,7 +15,9 @@ from playground.charts import common as charts
 from playground.charts.boundary import boundary_figure
 from playground.charts.decimate import LIVE_POINTS, HistoryArrays
 from playground.core import metrics
+from playground.core.loss_watch import WINDOW as WATCH_WINDOW
 from playground.core.worker import BaseWorker as Worker
+from playground.ui import visibility
 from playground.ui.pace import status_line
 from playground.ui.text import t
 
@@ -52,6 +54,7 @@ def control_bar(worker: Worker, status: str) -> None:
 def show(worker: Worker, draw: Callable) -> None:
     """The control bar, then `draw(snapshot, worker)` in a fragment that
     redraws every POLL_SECONDS while training runs."""
+    worker.set_hidden(visibility.tab_hidden())  # a hidden tab pauses, and doesn't poll
     status = worker.snapshot().status
     control_bar(worker, status)
     running = status == "running"
@@ -96,6 +99,10 @@ def dense_metrics(snap, score: tuple[str, str, str | None] | None = None) -> Non
                 *([score] if score else []),
                 (t("metric.speed"), speed, None), (t("metric.device"), snap.device, None)])
     show_status(snap)
+    if snap.status == "finished" and snap.message == "early_stop":
+        patience = snap.spec.patience
+        st.success(t("status.early_stop", epoch=f"{snap.epoch:,}", patience=patience,
+                     best=f"{snap.epoch - patience:,}"), icon=":material/flag:")
 
 
 def show_status(snap) -> None:
@@ -106,6 +113,16 @@ def show_status(snap) -> None:
     elif snap.status == "error":
         print(snap.message)  # server log keeps the details; the page gets a plain message
         st.error(t("status.error"), icon=":material/error:")
+    warning = getattr(snap, "warning", None)  # the learning rate looks too big
+    if warning is not None and snap.status != "diverged":
+        st.warning(lr_warning_text(warning), icon=":material/trending_up:")
+
+
+def lr_warning_text(w) -> str:
+    """A core.loss_watch.LossWarning as a sentence: why, and what to try."""
+    return t(f"status.lr_{w.kind}", n=WATCH_WINDOW, loss=f"{w.loss:.3g}", best=f"{w.best:.3g}",
+             start=f"{w.start:.3g}", low=f"{w.low:.3g}", high=f"{w.high:.3g}", lr=f"{w.lr:g}",
+             optimizer=t(f"optimizer.{w.optimizer}"), suggest=f"{w.suggest:g}")
 
 
 def history_arrays(snap) -> dict[str, np.ndarray]:
@@ -123,19 +140,22 @@ def curves(snap, boxes: tuple, prefix: str, held_out: str = "test",
     """Loss, then (for a classifier) accuracy, of training and of the
     `held_out` part (legend `name`) per epoch, in boxes[0] and boxes[1].
     While training, each curve is cut to about a point per pixel; stopped,
-    it keeps up to PAUSED_POINTS (the CSV export has every epoch)."""
+    it keeps up to PAUSED_POINTS (the CSV export has every epoch). After
+    thousands of epochs the epoch axis turns log-scale (charts.log_epochs),
+    so the early drop stays in sight."""
     frame = history_arrays(snap)
     points = LIVE_POINTS if snap.status == "running" else PAUSED_POINTS
     axis, train, name = t("chart.epoch"), t("chart.train"), name or t("chart.test")
+    log = {"log_x": charts.log_epochs(frame["epoch"]), "log_x_title": t("chart.epoch_log")}
     boxes[0].plotly_chart(charts.curves_figure(
         frame, {"train_loss": train, f"{held_out}_loss": name},
-        t("chart.loss_title"), t("chart.loss"), axis, max_points=points),
+        t("chart.loss_title"), t("chart.loss"), axis, max_points=points, **log),
         key=f"{prefix}chart.loss", config=CONFIG)
     if accuracy:
         boxes[1].plotly_chart(charts.curves_figure(
             frame, {"train_acc": train, f"{held_out}_acc": name},
             t("chart.acc_title"), t("chart.accuracy"), axis, y_range=(0, 1.02),
-            max_points=points), key=f"{prefix}chart.acc", config=CONFIG)
+            max_points=points, **log), key=f"{prefix}chart.acc", config=CONFIG)
 
 
 def boundary(snap, x: str, y: str, test: bool, discretize: bool):

@@ -49,18 +49,29 @@ def regularized(spec) -> bool:
 
 
 def choices(spec) -> set[str]:
-    """The names that pick template blocks: the task, loss, init, optimizer and
-    regulariser (the data source and the framework add their own)."""
+    """The names that pick template blocks: the task, loss, init, optimizer,
+    regulariser and early stopping (the data source and the framework add their own)."""
     task = "regression" if spec.problem == "regression" else "classification"
     reg = {"regularized", spec.regularization} if regularized(spec) else set()
-    return {task, spec.loss, spec.init, spec.optimizer, *reg}
+    stop = {"early_stopping"} if spec.early_stopping else set()
+    return {task, spec.loss, spec.init, spec.optimizer, *reg, *stop}
+
+
+def remedies_words(spec) -> str:
+    """The docstring's lines about dropout and early stopping; "" without either."""
+    lines = [f"  dropout: {spec.dropout:g} after each hidden layer" if spec.dropout > 0 else "",
+             f"  early stopping: patience {spec.patience} epochs, on the test loss"
+             if spec.early_stopping else ""]
+    return "\n".join(line for line in lines if line)
 
 
 def values(spec, epochs: int, inputs: str) -> dict[str, str]:
     """Every field of the spec as text (floats and ints read as in Python), and what
     both scripts make of them. `inputs`: the input width, a number or a name."""
     widths = [inputs, *(str(layer.width) for layer in spec.hidden)]
-    torch_layers = [f"nn.Linear({n}, {width}),\n{TORCH_ACTIVATIONS[layer.activation]},"
+    # Dropout follows each hidden activation; it is active in model.train() only.
+    dropout = f"\nnn.Dropout({spec.dropout!r})," if spec.dropout > 0 else ""
+    torch_layers = [f"nn.Linear({n}, {width}),\n{TORCH_ACTIVATIONS[layer.activation]},{dropout}"
                     for n, width, layer in zip(widths, widths[1:], spec.hidden)]
     hidden = ", ".join(f"{layer.width} {layer.activation}" for layer in spec.hidden)
     head_words, squash, keras_loss = HEADS[spec.loss]
@@ -69,6 +80,7 @@ def values(spec, epochs: int, inputs: str) -> dict[str, str]:
         **keras_layers(spec),
         "epochs": str(int(epochs)),
         "hidden_words": hidden or "none",
+        "remedies": remedies_words(spec),
         "head_words": head_words,
         "n_out": str(catalog.LOSSES[spec.loss].n_out(spec.classes)),
         "squash": squash,
@@ -108,6 +120,8 @@ def keras_layers(spec) -> dict[str, str]:
                        "layers.LeakyReLU(negative_slope=0.01),  # PyTorch's slope"]
         else:
             layers.append(f'layers.Dense({layer.width}, activation="{layer.activation}"{more}),')
+        if spec.dropout > 0:
+            layers.append(f"layers.Dropout({spec.dropout!r}),  # while training only")
     dense = f"dense = dict({', '.join(options)})"
     if len(dense) > 92:
         dense = "\n".join(["dense = dict(", *(f"    {option}," for option in options), ")"])

@@ -205,3 +205,32 @@ def test_a_full_speed_run_keeps_to_its_share_of_a_core(make):
     a.snapshot()
     cores = (cpu_seconds(a._proc.pid) - used0) / (time.monotonic() - t0)
     assert cores < 0.3 * 1.4, cores
+
+
+# ---- a hidden tab --------------------------------------------------------------------------
+def test_a_hidden_tab_frees_its_slot_at_once_and_carries_on_when_shown(make):
+    sched = Scheduler(slots=1, budget=1.0)
+    a, b = make(sched), make(sched)
+    a.play()
+    assert wait_for(lambda: epoch(a) > 0, timeout=15)
+    b.play()  # queued behind a
+    assert b.standing().queued_ahead == 0
+    a.set_hidden(True)  # a's student switched tabs: b trains now, long before IDLE_TIMEOUT
+    assert wait_for(lambda: b.snapshot().epoch > 0, timeout=15)
+    assert wait_for(lambda: a._snapshot.status == "paused", timeout=5)
+    held = a.snapshot().epoch  # a hidden tab's throttled redraws still ask: they don't wake it
+    time.sleep(0.5)
+    assert a.snapshot().epoch == held and not sched.holds(a)
+
+    b.pause()
+    a.set_hidden(False)  # shown again: it carries on, and its snapshot already says so
+    assert a.snapshot().status == "running"
+    assert wait_for(lambda: a.snapshot().epoch > held, timeout=15)
+
+
+def test_hiding_a_paused_run_keeps_it_paused(make):
+    sched = Scheduler(slots=2, budget=1.0)
+    a = make(sched)
+    a.set_hidden(True)
+    a.set_hidden(False)
+    assert a.wait_idle() and a.snapshot().status == "paused" and not sched.holds(a)

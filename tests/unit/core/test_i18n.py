@@ -24,12 +24,16 @@ from playground.core import catalog
 from playground.core.fields import Note
 from playground.core.i18n import DEFAULT_LANG, LANGUAGES, has, table, translate
 from playground.data.table_examples import EXAMPLES
+from playground.dense.compare import MODES, SWEEPS, Comparison
 from playground.dense.spec import Experiment
 from playground.dense.table_spec import MISSING, TASKS
+from playground.images import fit
 from playground.images.layers import LAYER_KINDS
 from playground.images.presets import PRESETS
 from playground.images.spec import DATASET_SIZES, ImageExperiment
 from playground.lessons import LESSONS
+from playground.ui import compare as compare_ui
+from playground.ui import lesson_aside
 from playground.ui.classroom import HIDABLE, parse_app_query
 from playground.ui.text import field_label, note_text
 
@@ -108,6 +112,7 @@ PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "help.loss.": PROBLEMS,
     "chart.boundary_title.": PROBLEMS,
     "status.reason.": ("nan", "inf"),  # Trainer.diverged
+    "status.lr_": ("high", "swings"),  # LossWarning.kind
     "note.": tuple(sorted(NOTE_CODES)),
     "field.": tuple(f.name for f in fields(Experiment)),
     "param.": tuple(f.name for f in fields(Experiment)),
@@ -143,6 +148,13 @@ PREFIX_VALUES: dict[str, tuple[str, ...]] = {
     "lesson.variant.": tuple(f"{item.id}.{name}" for item in LESSONS
                              for name in item.variant_names),
     "page.": ("playground", "images", "tables", "lessons"),
+    # The 2D page's comparison and sweep (ui/compare.py).
+    "cmp.mode.": MODES,
+    "cmp.sweep.name.": tuple(SWEEPS),
+    "cmp.chart.": ("loss", "acc"),  # cmp.chart.<metric>_title
+    "cmp.state.": ("diverged", "finished"),  # RunState.status of a stopped run
+    "cmp.status.": ("training", "diverged", "finished"),
+    "cmp.col.": compare_ui.SHOWN,
 }
 
 
@@ -296,6 +308,10 @@ BAD_INPUTS = [
     {"hidden": [5, [4, "relu"], {"width": 3}]},
     {"hidden": 7},
     {"hidden": ",".join(["4-relu"] * 12)},
+    {"dataset": "circle", "points": "1:2,0:0:0"},
+    {"dataset": "xor", "points": ",".join(["1:1:0"] * 201)},
+    {"dataset": "moons", "points": "1:1:3"},
+    {"dataset": "plane", "points": "1:1:0"},
 ]
 
 
@@ -307,6 +323,13 @@ IMAGE_BAD_INPUTS = [
 ]
 
 
+# Image links whose stack or preset cannot run as asked (images/fit.py notes).
+IMAGE_LINKS_THAT_CANNOT_RUN = [
+    {"layers": "conv:32:11"}, {"preset": "mlp512"}, {"layers": ",".join(["dense:1024"] * 7)},
+    {"layers": "conv:32:11,dense:8,maxpool:2", "dataset": "digits"},
+]
+
+
 def _produced_notes() -> list[Note]:
     notes = []
     for raw in BAD_INPUTS:
@@ -315,7 +338,14 @@ def _produced_notes() -> list[Note]:
         notes += Experiment.from_json(text)[1]
     for raw in IMAGE_BAD_INPUTS:
         notes += ImageExperiment.parse(raw)[1]
-    notes += parse_app_query({"lang": "fr", "hide": "data,bogus", "present": "maybe"})[3]
+    for query in IMAGE_LINKS_THAT_CANNOT_RUN:  # images/fit.py
+        notes += fit.fit_link(ImageExperiment.from_query(query)[0], query)[1]
+    notes += fit.fit_preset(ImageExperiment(dataset="mnist"), "cnn", lambda name: False)[1]
+    notes += parse_app_query({"lang": "fr", "hide": "data,bogus", "present": "maybe",
+                              "moved": "/images/extra/path"})[3]
+    notes.append(lesson_aside.unknown_lesson("bogus"))  # a task page's link to no lesson
+    notes += Comparison.from_query({"mode": "x", "runs": "|".join(["bogus:1"] * 9),
+                                    "sweep_from": "0", "sweep_n": "x"})[1]
     return notes
 
 

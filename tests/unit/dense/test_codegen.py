@@ -284,6 +284,39 @@ def test_script_rebuilds_the_playgrounds_data_weights_and_training(name, monkeyp
         assert test_acc == pytest.approx(trainer.history.last("test_acc"), abs=0.011)
 
 
+def test_script_stops_early_where_the_playground_does(monkeypatch, capsys):
+    spec = spec_for(dataset="gauss", noise="0.5", n_samples="200", train_ratio="0.1",
+                    hidden="32-relu,32-relu", lr="0.01", early_stopping="1", patience="10")
+    trainer = Trainer(spec, device=CPU, fast=False)
+    while not trainer.done:
+        trainer.train_epoch()
+    ns = run_in_process(pytorch_script(spec), monkeypatch, "--epochs", "300")
+    out = capsys.readouterr().out
+    stop = re.search(r"^early stopping at epoch (\d+): back to the weights of epoch (\d+)$",
+                     out, re.M)
+    assert stop, out[-2000:]
+    assert (int(stop[1]), int(stop[2])) == (trainer.epoch, trainer.best[1])
+    for key, value in trainer.model.state_dict().items():
+        torch.testing.assert_close(ns["model"].state_dict()[key], value, atol=1e-5, rtol=0)
+    _, test_loss, _ = final_numbers(out)
+    assert test_loss == pytest.approx(trainer.best[0], abs=2e-4)
+
+
+def test_dropout_and_early_stopping_are_written_only_when_set():
+    plain = pytorch_script(spec_for())
+    assert "Dropout" not in plain and "PATIENCE" not in plain and "dropout:" not in plain
+    spec = spec_for(dropout="0.25", early_stopping="1", patience="7", hidden="8-tanh,4-relu")
+    src, keras = pytorch_script(spec), keras_code(spec)
+    assert src.count("nn.Dropout(0.25),") == 2 and "PATIENCE = 7" in src
+    assert "  dropout: 0.25 after each hidden layer" in src
+    assert "  early stopping: patience 7 epochs, on the test loss" in src
+    assert keras.count("layers.Dropout(0.25),") == 2
+    assert ('EarlyStopping(\n        monitor="val_loss", patience=7, '
+            "restore_best_weights=True)") in keras
+    compile(src, "<gen>", "exec")
+    compile(keras, "<gen>", "exec")
+
+
 def write_iris(path) -> None:
     iris = load_iris(as_frame=True)
     frame = iris.frame.drop(columns="target")
@@ -339,6 +372,7 @@ KERAS_CASE = dict(dataset="circle", hidden="8-leaky_relu,4-tanh", init="he",
                   regularization="l2", reg_rate="0.0001", optimizer="sgd", momentum="0.9",
                   nesterov="1", lr="0.05")  # fmt: skip
 EPOCHS = 30
+REMEDIES = dict(dropout="0.2", early_stopping="1", patience="3")
 
 
 @pytest.fixture(scope="module")
@@ -352,7 +386,8 @@ def script_runs(tmp_path_factory):
         "plane": (pytorch_script(spec_for(**PLANE)), ["--epochs", "20"]),
         "iris": (pytorch_script(table_spec_for(**TABLE_CASES["iris"]), 4),
                  ["--epochs", "40", "--csv", str(folder / "iris.csv")]),
-        "keras": (keras_code(spec_for(**KERAS_CASE), epochs=2), []),
+        # Keras with dropout and early stopping too (its patience outlasts the 2 epochs).
+        "keras": (keras_code(spec_for(**KERAS_CASE, **REMEDIES), epochs=2), []),
     }
     env = {**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"}
     procs = {}
@@ -424,3 +459,20 @@ def test_keras_code_runs_and_fits(script_runs):
     assert "leaky_re_lu" in out  # the summary shows PyTorch's slope as its own layer
     train_loss, test_loss, test_acc = final_numbers(out)
     assert 0 <= test_acc <= 1 and math.isfinite(train_loss) and math.isfinite(test_loss)
+
+
+def test_scripts_with_dropout_and_early_stopping_run_and_stop(script_runs, monkeypatch,
+                                                              capsys):
+    # In this process: a fifth process importing torch beside the four above
+    # is what a loaded 2-core machine can't start within their timeout.
+    run_in_process(pytorch_script(spec_for(**CIRCLE, **REMEDIES)), monkeypatch,
+                   "--epochs", "300")
+    out = capsys.readouterr().out
+    assert "Dropout(p=0.2" in out  # print(model)
+    assert re.search(r"^early stopping at epoch \d+: back to the weights of epoch \d+$", out,
+                     re.M), out[-3000:]
+    _, _, test_acc = final_numbers(out)
+    assert test_acc > 0.8
+    code, out = script_runs["keras"]
+    assert code == 0, out[-3000:]
+    assert out.count("Dropout)") == 2  # the summary's two dropout layers

@@ -11,7 +11,7 @@ import pytest
 from playground.core.history import COLUMNS
 from playground.core.pacing import Pace, Pacer
 from playground.core.runner import SLICE
-from playground.dense.runner import VIEW_FIELDS, Runner, spec_change
+from playground.dense.runner import LIVE_FIELDS, VIEW_FIELDS, Runner, spec_change
 from playground.dense.spec import Experiment, Layer
 
 DIVERGING = Experiment(dataset="plane", loss="mse", optimizer="sgd", lr=10.0, hidden=())
@@ -61,11 +61,12 @@ REBUILD_CHANGES = {
     "seed": 7, "features": ("x1", "x2", "x1_sq"), "hidden": (Layer(4, "relu"),),
     "loss": "tanh_mse", "init": "he", "optimizer": "sgd", "momentum": 0.5, "nesterov": True,
     "batch_size": 20, "regularization": "l2", "reg_rate": 0.01,
+    "dropout": 0.2, "early_stopping": True, "patience": 10,
 }
 
 
 def test_rebuild_changes_cover_every_training_field():
-    training = {f.name for f in fields(Experiment)} - VIEW_FIELDS - {"lr"}
+    training = {f.name for f in fields(Experiment)} - VIEW_FIELDS - LIVE_FIELDS
     assert set(REBUILD_CHANGES) == training
 
 
