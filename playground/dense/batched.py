@@ -3,14 +3,13 @@
 Each run keeps its own Trainer (history, counters, model, optimizer); this
 module only moves storage: run k's weights, gradients and optimizer state
 become row k of (K, P) buffers (as FlatParams makes them one flat vector for
-one run), so one torch.baddbmm per layer forwards all K networks and one
-elementwise kernel updates all K weight vectors. The mathematics is
-FastMLP's, layer by layer, with a leading K dimension, and torch.optim's
+one run), so one kernel per layer and step computes all K networks and one
+elementwise kernel updates all K weight vectors. The computation is the fast
+path's own (stacked.Stack, which a run alone uses with K = 1) and torch.optim's
 (batched_optim.py); each run draws its own shuffle from its own generator, so
-it sees the batches it sees alone. Its curves are the ones it draws alone to
-rounding, not bit for bit: a batched matrix product may sum in another order
-than one run's (the BLAS picks its kernel by shape), a last bit that a run
-near instability can grow.
+it sees the batches it sees alone, and its curves and weights are the ones it
+gets alone, bit for bit (on the CPU: stacked.py says which kernels that
+rules out).
 """
 
 from __future__ import annotations
@@ -20,7 +19,8 @@ import dataclasses
 import torch
 
 from playground.dense.batched_optim import ROW_STATE, BatchedOptimizer, shared_settings, supported
-from playground.dense.fastpath import ACT_BACKWARD, ACT_FORWARD, FastMLP, loss_grad
+from playground.dense.fastpath import ACT_BACKWARD, ACT_FORWARD, FastMLP
+from playground.dense.stacked import Stack
 from playground.dense.trainer import Trainer
 
 # Fields the batched step reproduces at any value: they shape the data, the
@@ -80,18 +80,6 @@ def batch_key(trainer: Trainer) -> tuple | None:
     )
 
 
-def batched_loss_grad(head: str, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """fastpath.loss_grad for K batches at once: z (K, B, n_out)."""
-    if head != "ce":
-        # Elementwise heads: the same kernels on a (B, K, n_out) view, whose
-        # leading size is the batch size loss_grad divides by.
-        return loss_grad(head, z.transpose(0, 1), t.transpose(0, 1)).transpose(0, 1)
-    g = torch.softmax(z, dim=2)
-    idx = t.unsqueeze(2)  # (K, B, 1) class of each row
-    g.scatter_(2, idx, g.gather(2, idx) - 1)
-    return g.div_(z.shape[1])
-
-
 class BatchedRuns:
     """Trainers whose batch_key is equal, trained together. Building one
     rebinds every run's weights, gradients and optimizer state to rows of
@@ -116,36 +104,18 @@ class BatchedRuns:
                 if flat.grad is not None:
                     self.grad[i] = flat.grad
                 flat.data, flat.grad = self.param[i], self.grad[i]
-                views = self._views(self.param[i], shapes)
-                for p, view in zip(tr.model.parameters(), views):
-                    p.data = view
-                grads = self._views(self.grad[i], shapes)
-                tr.fast.gw, tr.fast.gb = grads[0::2], grads[1::2]
-        stacked = self._views(self.param, shapes, k)
-        self.ws, self.bs = stacked[0::2], stacked[1::2]  # (K, out, in), (K, out)
-        self.wts = [w.transpose(1, 2) for w in self.ws]  # (K, in, out)
-        self.bias_rows = [b.unsqueeze(1) for b in self.bs]  # (K, 1, out)
-        stacked = self._views(self.grad, shapes, k)
-        self.gws, self.gbs = stacked[0::2], stacked[1::2]
-        self.acts, self.head, self.bsz = ref.fast.acts, ref.fast.head, ref.spec.batch_size
-        # 1 on weights, 0 on biases: the penalties apply to weights only.
-        self.weight_mask = torch.cat([torch.full((s.numel(),), float(len(s) == 2))
-                                      for s in shapes]).to(self.param)
+                ws, bs = Stack.split(self.param[i : i + 1], shapes)
+                params = list(tr.model.parameters())  # W0, b0, W1, b1, ...
+                for p, view in zip(params[0::2] + params[1::2], ws + bs):
+                    p.data = view[0]
+                tr.fast.bind(self.param[i], self.grad[i])
+        acts = ref.fast.acts
+        self.stack = Stack(self.param, self.grad, shapes, acts, [ACT_FORWARD[a] for a in acts],
+                           [ACT_BACKWARD[a] for a in acts], ref.fast.head)
+        self.bsz = ref.spec.batch_size
         self.optimizer = BatchedOptimizer(ref.spec.optimizer, [tr.optimizer for tr in trainers],
                                           flats, self.param, self.grad)
         self.data_of: list = []
-
-    @staticmethod
-    def _views(flat: torch.Tensor, shapes: list, k: int | None = None) -> list[torch.Tensor]:
-        """Views of consecutive slices of the last dim, shaped like `shapes`
-        (with a leading K when `k` is given)."""
-        views, offset = [], 0
-        for shape in shapes:
-            size = shape.numel()
-            part = flat[..., offset : offset + size]
-            views.append(part.view(*(() if k is None else (k,)), *shape))
-            offset += size
-        return views
 
     # ---- per epoch -------------------------------------------------------
     def refresh(self) -> None:
@@ -158,14 +128,8 @@ class BatchedRuns:
             self.data = {name: torch.stack(parts) for name, parts in zip(DATA, zip(*data))}
             self.data_of = data
         fasts = [tr.fast for tr in self.trainers]
-        col = {"dtype": self.param.dtype, "device": self.param.device}
-        self.l1 = self.l2 = None
-        if any(f.reg == "l2" for f in fasts):  # FastMLP adds 2 * rate * W
-            rates = torch.tensor([2 * f.reg_rate if f.reg == "l2" else 0.0 for f in fasts], **col)
-            self.l2 = rates.unsqueeze(1) * self.weight_mask  # (K, P)
-        if any(f.reg == "l1" for f in fasts):  # and rate * sign(W)
-            rates = torch.tensor([f.reg_rate if f.reg == "l1" else 0.0 for f in fasts], **col)
-            self.l1 = rates.unsqueeze(1) * self.weight_mask
+        self.stack.penalties([f.reg_rate if f.reg == "l1" else 0.0 for f in fasts],
+                             [f.reg_rate if f.reg == "l2" else 0.0 for f in fasts])
         self.optimizer.refresh()
 
     @torch.no_grad()
@@ -182,7 +146,7 @@ class BatchedRuns:
         rows = torch.arange(len(self.trainers), device=device).unsqueeze(1)
         xs, ts = x[rows, perms], t[rows, perms]  # contiguous, pre-shuffled
         for s, i in enumerate(range(0, n, self.bsz)):
-            self.gradients(xs[:, i : i + self.bsz], ts[:, i : i + self.bsz])
+            self.stack.gradients(xs[:, i : i + self.bsz], ts[:, i : i + self.bsz])
             self.optimizer.step(s)
         for tr, row in zip(self.trainers, self.evaluate()):
             tr.step += n_steps
@@ -199,7 +163,7 @@ class BatchedRuns:
         head, classification = self.trainers[0].head, self.trainers[0].classification
         parts = []  # each (K,)
         for split in ("train", "test"):
-            z = self.forward(self.data[f"x_{split}"])  # (K, N, n_out)
+            z = self.stack.forward(self.data[f"x_{split}"])  # (K, N, n_out)
             t = self.data[f"t_{split}"]
             parts.append(torch.stack([head.loss(z[r], t[r]) for r in range(len(z))]))
             if classification:  # classes() reads each row alone: all K runs' rows at once
@@ -214,36 +178,3 @@ class BatchedRuns:
             rows.append({"train_loss": tr_loss, "test_loss": te_loss,
                          "train_acc": tr_acc, "test_acc": te_acc})
         return rows
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw outputs (K, N, n_out) of every run's network for inputs x (K, N, F)."""
-        last = len(self.ws) - 1
-        for i, (wt, b) in enumerate(zip(self.wts, self.bias_rows)):
-            x = torch.baddbmm(b, x, wt)
-            if i < last:
-                x = ACT_FORWARD[self.acts[i]](x)
-        return x
-
-    def gradients(self, x: torch.Tensor, t: torch.Tensor) -> None:
-        """FastMLP.gradients of K runs: fills the (K, P) gradient buffer for
-        batches x (K, B, F) and targets t."""
-        ws, last = self.ws, len(self.ws) - 1
-        inputs, zs = [], []  # per layer: input (K, B, in), pre-activation (K, B, out)
-        a = x
-        for i, (wt, b) in enumerate(zip(self.wts, self.bias_rows)):
-            inputs.append(a)
-            z = torch.baddbmm(b, a, wt)  # (K, B, out)
-            if i < last:
-                zs.append(z)
-                a = ACT_FORWARD[self.acts[i]](z)
-        dz = batched_loss_grad(self.head, z, t)  # (K, B, n_out)
-        for i in range(last, -1, -1):
-            torch.bmm(dz.transpose(1, 2), inputs[i], out=self.gws[i])  # (K, out, in)
-            torch.sum(dz, 1, out=self.gbs[i])  # (K, out)
-            if i > 0:
-                da = torch.bmm(dz, ws[i])  # (K, B, in)
-                dz = ACT_BACKWARD[self.acts[i - 1]](da, zs[i - 1], inputs[i])
-        if self.l2 is not None:
-            self.grad.addcmul_(self.param, self.l2)
-        if self.l1 is not None:
-            self.grad.addcmul_(self.param.sign(), self.l1)

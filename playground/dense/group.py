@@ -3,7 +3,7 @@
 Every run is an ordinary Trainer with its own history, counters, model and
 optimizer. Runs that share an architecture (batched.batch_key) train in one
 vectorised step (batched.BatchedRuns); any other run trains alone. Either way
-a run's curves are the ones it draws alone, to rounding.
+a run's curves are the ones it draws alone, bit for bit (stacked.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """RunGroup: runs side by side, batched where they share an architecture,
-each with the curves it draws alone (to rounding: see test_batched.py)."""
+each with the curves and weights it gets alone, bit for bit (see test_batched.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from dataclasses import replace
 
 import pytest
 from support import CPU, spec_for
-from test_batched import alone, assert_same_history  # same folder: pytest puts it on the path
+from test_batched import (  # same folder: pytest puts it on the path
+    alone,
+    assert_same_history,
+    assert_same_weights,
+)
 
 from playground.dense.group import RunGroup
 
@@ -30,7 +34,9 @@ def test_runs_of_one_architecture_train_together_others_apart():
     assert len(group.batches) == 2  # [0, 2] and [1, 3], each in one batch
     for run, spec in zip(group.runs, specs, strict=True):
         assert run.epoch == 5
-        assert_same_history(run, alone(spec, 5))
+        want = alone(spec, 5)
+        assert_same_history(run, want)
+        assert_same_weights(run, want)
 
 
 def test_add_remove_and_replace_between_epochs():
