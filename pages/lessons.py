@@ -13,10 +13,12 @@ shell.ensure()  # first: see playground/ui/shell.py
 ids = [item.id for item in LESSONS]
 NOTES = "lesson.link_notes"  # what the session's first link asked for that the page can't do
 if NOTES not in st.session_state:
-    asked = classroom.page_query()
-    notes = [Note("ignored", key, short(value)) for key, value in asked.items() if key != "lesson"]
-    if (asked.get("lesson") or ids[0]) not in ids:  # empty: not given
-        notes.append(Note("unknown", "lesson", short(asked["lesson"]), ids[0]))
+    # `lesson` is one of the app's keys (a task page shows that lesson beside
+    # its setup); here it picks the lesson, so this page says when it is none.
+    notes = [Note("ignored", key, short(value)) for key, value in classroom.page_query().items()]
+    asked = st.query_params.get("lesson")
+    if (asked or ids[0]) not in ids:  # empty: not given
+        notes.append(Note("unknown", "lesson", short(asked), ids[0]))
     st.session_state[NOTES] = notes
 if st.query_params.get("lesson") not in ids:
     st.query_params["lesson"] = ids[0]

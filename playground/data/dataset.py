@@ -1,4 +1,5 @@
-"""Experiment -> train/test arrays of a 2D toy set, seeded and split; the
+"""Experiment -> train/test arrays of a 2D toy set, seeded and split, with the
+points a learner added by clicking at the end of the training part; the
 stratified split that tables and image sets share."""
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ def make_dataset(spec) -> Dataset:
     order = rng.permutation(len(x))
     x, y = x[order], y[order]
     n = spec.n_train
-    return Dataset(x[:n], y[:n], x[n:], y[n:], info.problem)
+    x_train, y_train = x[:n], y[:n]
+    added = getattr(spec, "points", ())  # clicked on the plane: (x, y, class) each
+    if added:
+        x_train = np.concatenate([x_train, np.array([(p.x, p.y) for p in added], np.float32)])
+        y_train = np.concatenate([y_train, np.array([p.label for p in added], y.dtype)])
+    return Dataset(x_train, y_train, x[n:], y[n:], info.problem)
 
 
 def stratified_split(positions: np.ndarray, labels: np.ndarray | None, n_out: int,

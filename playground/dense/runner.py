@@ -13,13 +13,16 @@ import numpy as np
 import torch
 
 from playground.core.runner import BaseRunner, Message, changed_fields
-from playground.data.dataset import Dataset
+from playground.data.dataset import Dataset, make_dataset
 from playground.dense.probe import Grid, boundary_grid, histograms, layer_stats, neuron_maps
 from playground.dense.spec import Experiment
 from playground.dense.table_spec import TableExperiment
 from playground.dense.trainer import Trainer
 
 VIEW_FIELDS = {"show_test", "discretize"}
+# Changes a running trainer takes without starting over: the learning rate,
+# and the points a learner clicks onto the plane (the weights train on).
+LIVE_FIELDS = {"lr", "points"}
 STATS_EVERY = 0.25  # seconds between layer-statistics rows while training
 HIST_EVERY = 1.0  # seconds between histogram snapshots while training
 VIEWS = {"network", "stats"}  # optional probes; each costs time only when on
@@ -38,14 +41,14 @@ class DenseMessage(Message):
 
 
 def spec_change(old: Experiment, new: Experiment) -> str:
-    """How a new spec is applied: 'none', 'view', 'lr' (live) or 'rebuild'."""
+    """How a new spec is applied: 'none', 'view', 'lr' or 'points' (live) or 'rebuild'."""
     changed = changed_fields(old, new)
     if not changed:
         return "none"
     if changed <= VIEW_FIELDS:
         return "view"
-    if changed <= VIEW_FIELDS | {"lr"}:
-        return "lr"
+    if changed <= VIEW_FIELDS | LIVE_FIELDS:
+        return "points" if "points" in changed else "lr"
     return "rebuild"
 
 
@@ -69,6 +72,16 @@ class Runner(BaseRunner):
         self.sent_stats = 0
         self.stats_at = (-1, 0.0)  # (step, time) of the last stats record
         self.hist_at = (-1, 0.0)
+
+    def live_update(self, spec) -> None:
+        """A new learning rate, or new added points: the trainer trains on the
+        new set with the weights and optimizer state it has, and the next
+        message carries the set."""
+        points = getattr(self.trainer.spec, "points", ())
+        super().live_update(spec)
+        if getattr(spec, "points", ()) != points:
+            self.trainer.set_data(make_dataset(spec))
+            self.told = False
 
     def command(self, command: str, arg) -> None:
         trainer = self.trainer

@@ -23,11 +23,14 @@ from playground.core.fields import (
     parse_number,
     parse_stack,
     parsed,
+    read_number,
     short,
 )
+from playground.data.toy2d import EXTENT
 
 MAX_HIDDEN_LAYERS = 8
 MAX_WIDTH = 64
+MAX_CLASSES = 5  # the most classes a 2D set has (blobs)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,14 @@ class NetworkSettings:
     batch_size: int = number(10, 1, 2000)
     regularization: str = choice("none", catalog.REGULARIZERS)
     reg_rate: float = number(0.0, 0.0, 1.0)
+    # The images page's other remedies for overfitting. Dropout zeroes each
+    # hidden neuron's output with this probability while training (never when
+    # predicting). Early stopping ends training once the test loss has not
+    # improved for `patience` epochs and goes back to the best weights; a 2D
+    # epoch lasts a frame, so patience counts in tens, not in ones.
+    dropout: float = number(0.0, 0.0, 0.9)
+    early_stopping: bool = False
+    patience: int = number(50, 1, 2000)
 
     @property
     def classes(self) -> int:
@@ -127,6 +138,82 @@ def _parse_features(raw: Any, notes: list[Note]) -> tuple[str, ...]:
     return good or ToyData.features
 
 
+MAX_POINTS = 200  # points a learner may add by clicking; each one travels in the link
+
+
+@dataclass(frozen=True)
+class Point:
+    """A training point a learner added by clicking on the plane."""
+
+    x: float
+    y: float
+    label: int  # class index
+
+    def encode(self) -> str:  # in a link: "1.5:-2.25:0"
+        return f"{_shortest(self.x)}:{_shortest(self.y)}:{self.label}"
+
+    def plain(self) -> list:  # in JSON: [1.5, -2.25, 0]
+        return [self.x, self.y, self.label]
+
+
+def _shortest(v: float) -> str:
+    """A coordinate as short as it reads back exactly: 1.5, not 1.5000000."""
+    text = f"{v:g}"
+    return text if float(text) == v else repr(v)
+
+
+def make_point(x: float, y: float, label: int) -> Point:
+    """A point on the plane, rounded to 0.01 (a click is no more precise) and
+    kept inside it."""
+    def coord(v: float) -> float:
+        return round(min(max(float(v), -EXTENT), EXTENT), 2)
+
+    return Point(coord(x), coord(y), int(label))
+
+
+def parse_points(raw: Any, notes: list[Note]) -> tuple[Point, ...]:
+    """Added points from text ("x:y:class,..."; "" or "none" for none) or a
+    list of [x, y, class] items, dicts or Points. An item that is no point is
+    left out with a note; beyond MAX_POINTS the rest are cut with a note."""
+    if isinstance(raw, str):
+        items = [] if raw.strip().lower() in ("", "none") else raw.split(",")
+    elif isinstance(raw, (list, tuple)):
+        items = list(raw)
+    else:
+        notes.append(Note("bad_value", "points", short(raw), "none"))
+        return ()
+    points = []
+    for item in items:
+        point = _read_point(item)
+        if point is None:
+            notes.append(Note("bad_point", "points", short(item)))
+        else:
+            points.append(point)
+    if len(points) > MAX_POINTS:
+        notes.append(Note("too_many_points", "points", str(len(points)), str(MAX_POINTS)))
+    return tuple(points[:MAX_POINTS])
+
+
+def _read_point(item: Any) -> Point | None:
+    if isinstance(item, Point):
+        item = item.plain()
+    elif isinstance(item, str):
+        item = item.strip().split(":")
+    elif isinstance(item, Mapping):
+        item = [item.get("x"), item.get("y"), item.get("label", item.get("class"))]
+    if not isinstance(item, (list, tuple)) or len(item) != 3:
+        return None
+    try:
+        x, y, label = (read_number(v) for v in item)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    # Off the plane (or no number) and unknown classes are no point a click makes.
+    if not (abs(x) <= EXTENT and abs(y) <= EXTENT) or label != int(label) or \
+            not 0 <= label < MAX_CLASSES:
+        return None
+    return Point(x, y, int(label))
+
+
 @dataclass(frozen=True)
 class ToyData:
     """The data part of an Experiment. Noise is a fraction of the plot's
@@ -139,6 +226,9 @@ class ToyData:
     train_ratio: float = number(0.5, 0.1, 0.9)
     seed: int = number(1, 0, 2**31 - 1)
     features: tuple[str, ...] = parsed(("x1", "x2"), _parse_features)
+    # Training points added by clicking on the plane (classification only),
+    # on top of the generated ones: they join the training part, never the test.
+    points: tuple[Point, ...] = parsed((), parse_points)
 
     @property
     def problem(self) -> str:
@@ -146,7 +236,28 @@ class ToyData:
 
     @property
     def n_train(self) -> int:
+        """Generated points that train; the added `points` come on top."""
         return max(1, min(self.n_samples - 1, round(self.n_samples * self.train_ratio)))
+
+    @property
+    def n_training(self) -> int:
+        """The whole training set: the generated part and the added points."""
+        return self.n_train + len(self.points)
+
+    def fit_points(self, notes: list[Note]):
+        """Drop added points this data can't take: every point on a regression
+        set (a click says where, not what value), and points of a class the set
+        doesn't have (after a switch from 5 blobs to 2 classes, say)."""
+        n = {"multiclass": self.n_classes, "binary": 2}.get(self.problem, 0)
+        kept = tuple(p for p in self.points if p.label < n)
+        if len(kept) == len(self.points):
+            return self
+        dropped, left = str(len(self.points) - len(kept)), str(len(kept))
+        if n == 0:
+            notes.append(Note("points_regression", "points", dropped, left))
+        else:
+            notes.append(Note("points_dropped", "points", dropped, left))
+        return replace(self, points=kept)
 
 
 # Fields come base by base from the last one: the data, then the network and
@@ -158,4 +269,4 @@ class Experiment(NetworkSettings, ToyData, Spec):
     discretize: bool = False
 
     def consistent(self, raw: Mapping[str, Any], notes: list[Note]) -> Experiment:
-        return fit_batch(self.fit_training("loss" in raw, notes), notes)
+        return fit_batch(self.fit_training("loss" in raw, notes).fit_points(notes), notes)

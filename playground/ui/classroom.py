@@ -19,19 +19,13 @@ from playground.ui.text import escape, link_messages, t
 # Sidebar groups a teacher can hide, in the order the pages draw them.
 HIDABLE = ("data", "features", "network", "training", "views")
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
-APP_KEYS = ("lang", "hide", "present")  # a link's keys that every page reads
+# A link's keys that every page reads. `tools=0` hides the teacher's tools
+# (the share panel, loading a settings file) from students; `lesson=<id>` shows
+# a lesson's instructions beside the setup it opened (ui/lesson_aside.py).
+APP_KEYS = ("lang", "hide", "present", "tools", "lesson")
 APP_NOTES = "app.link_notes"  # set on a session's first run
 REPEATED = "app.link_repeated"  # keys the link gives more than once; the last value counts
 LINK_ICON = ":material/link_off:"
-
-# Larger text and charts for a projector. The main block is zoomed as a
-# whole, so Plotly's fixed pixel fonts grow with everything else.
-PRESENTER_CSS = """
-<style>
-[data-testid="stMain"] { zoom: 1.3; }
-[data-testid="stSidebar"] { zoom: 1.15; }
-</style>
-"""
 
 
 def parse_app_query(query) -> tuple[str | None, list[str], bool, list[Note]]:
@@ -63,9 +57,10 @@ def read_link() -> None:
     lang, hidden, present, notes = parse_app_query(st.query_params)
     if lang is not None:
         st.session_state["lang"] = lang
+    tools = parse_bool("tools", st.query_params.get("tools", ""), True, notes)
     repeated = [key for key in st.query_params if len(st.query_params.get_all(key)) > 1]
-    st.session_state.update({"hide": hidden, "present": present, APP_NOTES: notes,
-                             REPEATED: repeated})
+    st.session_state.update({"hide": hidden, "present": present, "tools": tools,
+                             APP_NOTES: notes, REPEATED: repeated})
 
 
 def show_app_notes() -> None:
@@ -143,15 +138,26 @@ def language_switch() -> None:
         st.query_params["lang"] = lang
 
 
-def class_link(query: dict[str, str], hidden: list[str], present: bool) -> str:
+def tools_shown() -> bool:
+    """False where the link hid the teacher's tools (`tools=0`)."""
+    return st.session_state.get("tools", True)
+
+
+def class_link(query: dict[str, str], hidden: list[str], present: bool,
+               tools: bool = True) -> str:
     """The page's address with the experiment, the hidden groups, the
-    presenter view and the language in its query."""
+    presenter view, whether students see the teacher's tools, the lesson
+    shown beside the setup and the language in its query."""
     parts = urlsplit(st.context.url or "")
     extra = {"lang": st.session_state.get("lang", "en")}
     if hidden:
         extra["hide"] = ",".join(g for g in HIDABLE if g in hidden)
     if present:
         extra["present"] = "1"
+    if not tools:
+        extra["tools"] = "0"
+    if st.query_params.get("lesson"):  # shown beside the setup: students get it too
+        extra["lesson"] = st.query_params["lesson"]
     base = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
     return f"{base}?{urlencode({**query, **extra})}"
 
@@ -159,8 +165,11 @@ def class_link(query: dict[str, str], hidden: list[str], present: bool) -> str:
 def share_panel(query: dict[str, str], groups: tuple[str, ...] = HIDABLE,
                 prefix: str = "class.") -> None:
     """For a teacher: which of the page's sidebar `groups` students don't
-    see, presenter view, and the link that opens this very experiment so.
-    `prefix` keeps each page's widgets apart."""
+    see, presenter view, whether they see this panel and the settings upload,
+    and the link that opens this very experiment so. Not drawn where the
+    link hid the teacher's tools. `prefix` keeps each page's widgets apart."""
+    if not tools_shown():
+        return
     with st.expander(t("class.title"), icon=":material/school:"):
         st.caption(t("class.intro"))
         hidden = st.multiselect(t("class.hide"), groups, key=prefix + "hide",
@@ -168,5 +177,6 @@ def share_panel(query: dict[str, str], groups: tuple[str, ...] = HIDABLE,
                                 help=t("class.help.hide"))
         present = st.toggle(t("class.present"), key=prefix + "present",
                             help=t("class.help.present"))
-        st.code(class_link(query, hidden, present), language=None, wrap_lines=True)
+        tools = st.toggle(t("class.tools"), key=prefix + "tools", help=t("class.help.tools"))
+        st.code(class_link(query, hidden, present, tools), language=None, wrap_lines=True)
         st.caption(t("class.copy"))

@@ -14,6 +14,7 @@ from playground.core import catalog
 from playground.dense.model import dense_param_count, layer_widths
 from playground.dense.spec import MAX_HIDDEN_LAYERS, MAX_WIDTH, Experiment, Layer
 from playground.dense.worker import Worker
+from playground.ui import click_points
 from playground.ui.page import Task
 from playground.ui.text import t
 from playground.ui.widgets import Widgets
@@ -53,7 +54,7 @@ def data_ui(spec: Experiment) -> dict:
     values["seed"] = W(st.number_input, "seed", t("field.seed"))
     st.button(t("button.regenerate"), on_click=_regenerate, help=t("help.regenerate"),
               icon=":material/casino:", width="stretch")
-    return values
+    return values | click_points.points_ui(spec, values)
 
 
 def features_ui(spec: Experiment) -> dict:
@@ -128,6 +129,19 @@ def training_ui(spec, n_train: int, w: Widgets = W) -> dict:
                            w.steps("reg_rate", REG_RATES),
                            format_func=lambda v: f"{v:g}",
                            disabled=values["regularization"] == "none")
+    return values | remedies_ui(spec, w)
+
+
+def remedies_ui(spec, w: Widgets = W) -> dict:
+    """The other remedies for overfitting, as on the images page: dropout and
+    early stopping (on the test loss)."""
+    w.seed(spec, "dropout", "early_stopping", "patience")
+    values = {"dropout": w(st.slider, "dropout", t("field.dropout"), step=0.05,
+                           help=t("help.dropout")),
+              "early_stopping": w(st.toggle, "early_stopping", t("img.field.early_stopping"),
+                                  help=t("help.early_stopping"))}
+    values["patience"] = w(st.number_input, "patience", t("img.field.patience"),
+                           disabled=not values["early_stopping"], help=t("help.patience"))
     return values
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.lessons import Lesson, spec_for
-from playground.ui import controls, image_controls, table_data
+from playground.ui import controls, image_controls, lesson_aside, table_data
 from playground.ui.shell import PAGES_DIR
 
 TASKS = {"playground": controls.PLAYGROUND, "images": image_controls.IMAGES,
@@ -15,11 +15,13 @@ TASKS = {"playground": controls.PLAYGROUND, "images": image_controls.IMAGES,
 
 
 def open_setup(lesson: Lesson, variant: str | None = None) -> None:
-    """Load the setup and go to its page (does not return)."""
+    """Load the setup and go to its page (does not return), with the lesson
+    beside it (ui/lesson_aside.py) and in its link."""
     spec = spec_for(lesson, variant)
     task = TASKS[lesson.page]
     if lesson.page == "tables":
         table_data.choose_example(lesson.example)  # read on arrival, before the columns
     st.session_state[task.spec_key] = spec
     task.load(spec)
-    st.switch_page(PAGES_DIR / f"{lesson.page}.py")
+    st.session_state[lesson_aside.SHOWN] = lesson.id
+    st.switch_page(PAGES_DIR / f"{lesson.page}.py", query_params={"lesson": lesson.id})

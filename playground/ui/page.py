@@ -111,9 +111,10 @@ def worker(task: Task, spec):
     return slot.worker
 
 
-def accept(task: Task, spec, job=None):
+def accept(task: Task, spec, job=None, link: dict[str, str] | None = None):
     """Make `spec` the session's experiment: the worker trains it (or `job`,
-    the spec with the data it trains on), the session and the link keep it.
+    the spec with the data it trains on), the session and the link keep it
+    (with `link`'s keys after the spec's: the 2D page's comparison).
     Returns the worker."""
     job = spec if job is None else job
     w = worker(task, job)
@@ -122,7 +123,7 @@ def accept(task: Task, spec, job=None):
         w.wait_idle(timeout=2.0)  # so this run already draws the new data and network
     st.session_state[task.spec_key] = spec
     if task.notes_key:  # the link shows the experiment
-        _show_in_link(spec.to_query())
+        _show_in_link({**spec.to_query(), **(link or {})})
     return w
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.dense.worker import Snapshot, Worker
-from playground.ui import inside, live
+from playground.ui import click_points, inside, live
 from playground.ui.live import CONFIG
 from playground.ui.text import t
 
@@ -21,8 +21,8 @@ def draw(snap: Snapshot, worker: Worker) -> None:
         left, middle, right = st.columns([5, 4, 4])
         middle.plotly_chart(neuron, key="chart.neuron", config=CONFIG)
     spec = snap.spec
-    left.plotly_chart(live.boundary(snap, "x1", "x2", spec.show_test, spec.discretize),
-                      key="chart.boundary", config=CONFIG)
+    click_points.boundary_chart(left, live.boundary(snap, "x1", "x2", spec.show_test,
+                                                    spec.discretize), spec, CONFIG)
     live.curves(snap, (right, right), "", accuracy=spec.problem != "regression")
     if "network" in worker.views:
         st.subheader(t("inside.network_title"), divider="gray")

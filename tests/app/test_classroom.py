@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from pagetools import run
 from streamlit.testing.v1 import AppTest
 
@@ -64,7 +65,7 @@ def test_the_share_panel_makes_the_link(at):
     assert query["hide"] == "data,training" and query["present"] == "1"
     assert query["lang"] == "en"
     spec, notes = Experiment.from_query({k: v for k, v in query.items()
-                                         if k not in ("hide", "present", "lang")})
+                                         if k not in ("hide", "present", "lang", "tools")})
     assert spec == at.session_state["spec"] and not notes
 
 
@@ -78,5 +79,51 @@ def test_the_image_page_hides_sections_and_shares_its_link(open_page):
     assert at.session_state["img.spec"].lr == 0.003
     at.multiselect(key="img.class.hide").set_value(["network"])
     run(at)
-    (link,) = [c.value for c in at.code if "lr=0.003" in c.value]
+    # The share link; the exported code says lr=0.003 too.
+    (link,) = [c.value for c in at.code if "lr=0.003" in c.value and "hide=" in c.value]
     assert "hide=network" in link
+
+
+# ---- the teacher's tools ------------------------------------------------------------------
+def teacher_tools(at: AppTest) -> dict[str, bool]:
+    """Whether the share panel and the settings upload are on the page."""
+    return {"share": translate("class.title") in {e.label for e in at.expander},
+            "upload": translate("exp.load_settings") in {u.label for u in
+                                                         at.get("file_uploader")}}
+
+
+def test_a_link_from_the_share_panel_hides_the_teacher_tools_unless_asked(at):
+    at.query_params.update({"dataset": "xor"})
+    run(at)
+    assert teacher_tools(at) == {"share": True, "upload": True}
+    (link,) = [c.value for c in at.code if "dataset=xor" in c.value]
+    assert parse_qs(urlsplit(link).query)["tools"] == ["0"]  # off unless the teacher shows them
+    at.toggle(key="class.tools").set_value(True)
+    run(at)
+    (link,) = [c.value for c in at.code if "dataset=xor" in c.value]
+    assert "tools" not in parse_qs(urlsplit(link).query)
+
+
+@pytest.mark.parametrize("page", [None, "pages/images.py", "pages/tables.py"])
+def test_students_on_a_tools_0_link_see_no_teacher_tools(open_page, page):
+    at = open_page(page)
+    at.query_params["tools"] = "0"
+    run(at)
+    assert teacher_tools(at) == {"share": False, "upload": False}
+    assert at.query_params["tools"] == "0"  # and a copied link keeps them hidden
+    assert not at.warning  # an app key, not one the page ignores
+    assert any(b.label == translate("exp.settings") for b in at.get("download_button"))
+
+
+def test_a_tools_value_that_means_nothing_is_named_and_the_tools_stay(at):
+    at.query_params["tools"] = "perhaps"
+    run(at)
+    assert any("perhaps" in w.value for w in at.warning)
+    assert teacher_tools(at) == {"share": True, "upload": True}
+
+
+def test_the_share_link_carries_the_lesson_shown_beside_the_setup(at):
+    at.query_params.update({"lesson": "learning_rate", "dataset": "plane"})
+    run(at)
+    (link,) = [c.value for c in at.code if "dataset=plane" in c.value]
+    assert parse_qs(urlsplit(link).query)["lesson"] == ["learning_rate"]

@@ -68,3 +68,75 @@ def test_a_setup_button_opens_the_setup_on_its_page(at, page):
             assert getattr(got, name) == getattr(expected, name) or not getattr(expected, name)
     else:
         assert got == expected
+
+
+# ---- the lesson beside its setup ------------------------------------------------------
+def aside(at: AppTest, item) -> list:
+    """The sidebar expanders titled with the lesson."""
+    label = translate("lesson.beside", n=LESSONS.index(item) + 1,
+                      title=translate(f"lesson.{item.id}.title"))
+    return [e for e in at.sidebar.expander if e.label == label]
+
+
+def aside_texts(at: AppTest) -> str:
+    return " ".join(m.value for m in at.sidebar.markdown)
+
+
+@pytest.mark.parametrize("page", ["playground", "images", "tables"])
+def test_the_setup_opens_with_the_lesson_beside_it_and_a_way_back(at, page):
+    item = next(x for x in LESSONS if x.page == page)
+    at.query_params["lesson"] = item.id
+    run(at)
+    at.button(key="lesson.open.None").click()
+    run(at)
+    assert at.session_state[SPEC_KEYS[page]] is not None  # arrived on the setup's page
+    assert aside(at, item)
+    texts = aside_texts(at)
+    assert translate(f"lesson.{item.id}.try")[:40] in texts
+    assert translate(f"lesson.{item.id}.notice")[:40] in texts
+    assert at.query_params["lesson"] == item.id  # a copied link keeps it
+    (back,) = [p for p in at.get("page_link") if p.proto.label == translate("lesson.back")]
+    assert back.proto.page.endswith("lessons") and f"lesson={item.id}" in back.proto.query_string
+
+
+def test_a_shared_link_shows_the_lesson_beside_its_experiment(open_page):
+    item = next(x for x in LESSONS if x.id == "learning_rate")
+    at = open_page(None)
+    at.query_params.update({"lesson": item.id, "dataset": "plane", "lr": "1.0"})
+    run(at)
+    assert aside(at, item) and translate(f"lesson.{item.id}.try")[:40] in aside_texts(at)
+    assert not at.warning  # `lesson` is no setting the page ignores
+    assert at.session_state["spec"].lr == 1.0 and at.query_params["lesson"] == item.id
+    at.select_slider(key="w.lr").set_value(0.01)
+    run(at)  # it stays, the experiment's changes in the link beside it
+    assert aside(at, item) and at.query_params["lesson"] == item.id
+    assert at.query_params["lr"] == "0.01"
+
+
+def test_a_link_to_no_lesson_says_so_and_drops_it(open_page):
+    at = open_page(None)
+    at.query_params.update({"lesson": "bogus", "dataset": "xor"})
+    run(at)
+    assert translate("note.unknown_lesson", value="bogus") in [w.value for w in at.warning]
+    assert "lesson" not in at.query_params and at.query_params["dataset"] == "xor"
+    assert not at.sidebar.expander or all(e.label.split()[0] != translate("lesson.beside", n=1,
+                                          title="").split()[0] for e in at.sidebar.expander)
+
+
+def test_closing_the_lesson_takes_it_off_the_page_and_the_link(open_page):
+    item = LESSONS[0]
+    at = open_page(None)
+    at.query_params["lesson"] = item.id
+    run(at)
+    assert aside(at, item)
+    at.button(key="lesson.close").click()
+    run(at)
+    assert not aside(at, item) and "lesson" not in at.query_params
+    run(at)
+    assert not aside(at, item)
+
+
+def test_the_lesson_page_itself_shows_no_aside(at):
+    at.query_params["lesson"] = LESSONS[2].id
+    run(at)
+    assert not aside(at, LESSONS[2])

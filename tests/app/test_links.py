@@ -27,7 +27,15 @@ from streamlit.testing.v1 import AppTest
 from playground.core import catalog
 from playground.core.fields import Note
 from playground.core.i18n import LANGUAGES, table, translate
-from playground.dense.spec import MAX_HIDDEN_LAYERS, MAX_WIDTH, Experiment, Layer
+from playground.dense.compare import SWEEPS, Comparison
+from playground.dense.spec import (
+    MAX_HIDDEN_LAYERS,
+    MAX_POINTS,
+    MAX_WIDTH,
+    Experiment,
+    Layer,
+    Point,
+)
 from playground.images.layers import (
     BASE_DEFAULTS,
     DEFAULT_LAYERS,
@@ -118,7 +126,23 @@ def features(text: str):
     return tuple(n for n in catalog.FEATURE_NAMES if n in items)
 
 
-STACKS = {"hidden": hidden, "layers": image_layers, "features": features}
+def points(text: str):
+    if text.strip().lower() in ("", "none"):
+        return ()
+    found = []
+    for item in text.split(","):
+        parts = item.strip().split(":")
+        if len(parts) != 3:
+            return UNREADABLE
+        x, y, label = number(parts[0], float, -6, 6), number(parts[1], float, -6, 6), \
+            number(parts[2], int, 0, 4)
+        if UNREADABLE in (x, y, label):
+            return UNREADABLE
+        found.append(Point(x, y, label))
+    return tuple(found) if len(found) <= MAX_POINTS else UNREADABLE
+
+
+STACKS = {"hidden": hidden, "layers": image_layers, "features": features, "points": points}
 
 
 def asks(cls, key: str, text: str):
@@ -208,7 +232,8 @@ def test_the_reader_finds_what_the_old_parsers_did_silently():
 
 # ---- whole links through each page ----------------------------------------------------
 PAGES = {  # page -> (script, spec class or None, spec key, notes key, keys it reads)
-    "playground": (None, Experiment, "spec", "link_notes", Experiment.link_keys()),
+    "playground": (None, Experiment, "spec", "link_notes",
+                   (*Experiment.link_keys(), *Comparison.link_keys())),
     "images": ("pages/images.py", ImageExperiment, "img.spec", "img.link_notes",
                ImageExperiment.link_keys()),
     "lessons": ("pages/lessons.py", None, None, "lesson.link_notes", ("lesson",)),
@@ -265,6 +290,10 @@ def check_page(at: AppTest, name: str, query: dict) -> None:
     assert sorted(at.session_state["app.link_repeated"]) == sorted(repeated)
     # Every value the page changed is named in a note.
     page_query = {k: v for k, v in last.items() if k not in APP_KEYS}
+    if cls is Experiment:  # the comparison's keys: read by the comparison (see below)
+        compared = {k: v for k, v in page_query.items() if k in Comparison.link_keys()}
+        page_query = {k: v for k, v in page_query.items() if k not in compared}
+        assert not unnoted_comparison(at, compared, notes), (compared, notes)
     if cls is not None:
         assert not unnoted_changes(cls, page_query, at.session_state[spec_key], notes)
     elif name == "lessons":
@@ -283,6 +312,27 @@ def check_page(at: AppTest, name: str, query: dict) -> None:
     assert present == at.session_state["present"] or "present" in app_noted
     # The address bar keeps only what the page and the app read.
     assert set(at.query_params) <= {*reads, *APP_KEYS}, set(at.query_params) - {*reads, *APP_KEYS}
+
+
+def unnoted_comparison(at: AppTest, query: dict[str, str], notes: list[Note]) -> list[str]:
+    """The comparison keys (mode, runs, sweep ...) the 2D page changed without a note."""
+    noted = {n.field for n in notes}
+    sweep = at.session_state["cmp.sweep_spec"]
+    setting = SWEEPS[sweep.sweep]
+    asked = {"mode": at.session_state["cmp.mode"], "sweep": sweep.sweep,
+             "sweep_n": sweep.sweep_n}
+    changed = [key for key, value in asked.items()
+               if key in query and asks(Comparison, key, query[key]) != value]
+    for key in ("sweep_from", "sweep_to"):  # in the swept setting's own range; none for names
+        if key in query and setting.scale != "choice":
+            kind = int if setting.scale in ("int", "logint") else float
+            if number(query[key], kind, setting.lo, setting.hi) != getattr(sweep, key):
+                changed.append(key)
+    runs = query.get("runs", "").strip()
+    if "runs" in query and len(at.session_state["cmp.runs"]) != (
+            0 if runs.lower() in ("", "none") else len(runs.split("|"))):
+        changed.append("runs")  # a run left out
+    return [key for key in changed if key not in noted]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -431,6 +481,10 @@ def test_the_readme_lists_every_link_key_with_its_range():
     assert set(pages["Lessons (`/lessons`)"]) == {"lesson"}
     assert all(f"`{i}`" in pages["Lessons (`/lessons`)"]["lesson"] for i in LESSON_IDS)
     assert pages["Your data (`/tables`)"] == {}
+    compare = pages["Compare and sweep (on `/`)"]
+    assert list(compare) == list(Comparison.link_keys())
+    assert all(f"`{name}`" in compare["sweep"] for name in SWEEPS)
+    assert all(f"`{mode}`" in compare["mode"] for mode in ("one", "compare", "sweep"))
     for heading, cls in [("2D playground (`/`)", Experiment), ("Images (`/images`)",
                                                                  ImageExperiment)]:
         rows = pages[heading]

@@ -15,7 +15,7 @@ import json
 import time
 
 import pytest
-from pagetools import metric, run
+from pagetools import metric, run, wait_for
 from streamlit.testing.v1 import AppTest
 
 from playground.core.i18n import translate
@@ -248,6 +248,45 @@ def test_a_diverged_run_shows_an_error_and_disables_training(at):
     assert not at.error
     assert metric(at, "metric.epoch") == "0"
     assert not at.button(key="cmd.play").disabled
+
+
+def test_a_learning_rate_too_big_for_adam_is_explained_while_training_goes_on(at,
+                                                                            worker_registry):
+    at.query_params.update({"optimizer": "adam", "lr": "10"})
+    run(at)
+    assert not at.warning
+    at.button(key="cmd.play").click()
+    run(at)
+    worker = session_worker(worker_registry)
+    deadline = time.monotonic() + 60
+    while worker.snapshot().warning is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    run(at)  # still running: the warning is drawn beside the live metrics
+    assert worker.snapshot().status == "running"
+    texts = [w.value for w in at.warning]
+    assert len(texts) == 1, texts
+    assert "learning rate 10 is probably too big for Adam" in texts[0]
+    assert "Try 0.01" in texts[0] and "{" not in texts[0]
+    at.button(key="cmd.pause").click()
+    run(at)
+    assert len(at.warning) == 1 and not at.error  # a warning, not a stop
+
+    at.select_slider(key="w.lr").set_value(0.01)  # a new rate is judged afresh
+    run(at)
+    assert not at.warning
+
+
+def test_early_stopping_stops_the_run_and_says_so(at):
+    at.query_params.update({"dataset": "gauss", "noise": "0.5", "n_samples": "200",
+                            "train_ratio": "0.1", "hidden": "32-relu,32-relu", "lr": "0.01",
+                            "early_stopping": "1", "patience": "5", "dropout": "0.2"})
+    run(at)
+    assert at.toggle(key="w.early_stopping").value and at.slider(key="w.dropout").value == 0.2
+    at.button(key="cmd.play").click()
+    run(at)
+    wait_for(at, lambda: at.success)
+    assert "went back to the best weights" in at.success[0].value
+    assert at.button(key="cmd.play").disabled and at.button(key="cmd.step").disabled
 
 
 # ---- save, load and export ----------------------------------------------------------------

@@ -196,6 +196,28 @@ def test_bad_link_parameters_are_explained(page, app_url):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
+def test_a_learning_rate_too_big_for_adam_is_explained_within_seconds(page, app_url):
+    # Verified in Python: Adam at lr 10 on the default spiral never diverges;
+    # the loss jumps to about 5 and stays there, and the watch says so at
+    # epoch 30 (half a second at the page's 60 epochs a second).
+    open_app(page, app_url, "?optimizer=adam&lr=10")
+    expect(shown(page, "stAlert")).to_have_count(0)
+    button(page, TEXT["button.play"]).click()
+    started = time.monotonic()
+    too_big = shown(page, "stAlert").filter(
+        has_text="The learning rate 10 is probably too big for Adam")
+    expect(too_big).to_be_visible(timeout=10_000)
+    assert time.monotonic() - started < 10
+    expect(too_big).to_contain_text("Try 0.01")
+    # A warning, not a stop: training goes on.
+    expect(button(page, TEXT["button.pause"])).to_be_visible()
+    epoch = read_epoch(page)
+    expect(metric_value(page, TEXT["metric.epoch"])).not_to_have_text(str(epoch),
+                                                                        timeout=UI_TIMEOUT)
+    button(page, TEXT["button.pause"]).click()
+    expect(button(page, TEXT["button.play"])).to_be_enabled(timeout=UI_TIMEOUT)
+
+
 def test_divergence_stops_training_until_reset(page, app_url):
     # Verified in Python: plane + MSE + plain SGD at lr 10 with no hidden
     # layer reaches a NaN loss in its first epoch.

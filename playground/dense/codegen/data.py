@@ -72,7 +72,20 @@ def toy2d_values(spec) -> dict[str, str]:
         "needs": "torch, numpy and scikit-learn",
         "csv_option": "",
         "inputs": str(len(spec.features)),
+        "added_points": added_points(spec.points),
     }
+
+
+def added_points(points) -> str:
+    """The training points added by clicking on the plane, appended to the
+    training part as the playground appends them; "" for none."""
+    if not points:
+        return ""
+    rows = "\n".join(f"    [{p.x!r}, {p.y!r}, {p.label}]," for p in points)
+    return (f"# {len(points)} training points added by clicking on the plane: (x1, x2, class).\n"
+            f"ADDED = np.array([\n{rows}\n], dtype=np.float32)\n"
+            "x_train = np.concatenate([x_train, feature_matrix(ADDED[:, :2])])\n"
+            "y_train = np.concatenate([y_train, ADDED[:, 2].astype(y_train.dtype)])")
 
 
 def generator_parts(generator: str) -> tuple[list[str], list[str]]:

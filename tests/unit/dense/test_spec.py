@@ -51,9 +51,9 @@ def test_field_tables_match_the_catalog():
     assert FIELDS["regularization"].metadata["choices"] == catalog.REGULARIZERS
     assert sorted(NUMERIC) == sorted(
         ["n_classes", "noise", "n_samples", "train_ratio", "seed", "lr", "momentum",
-         "batch_size", "reg_rate"]
+         "batch_size", "reg_rate", "dropout", "patience"]
     )
-    assert sorted(BOOLS) == ["discretize", "nesterov", "show_test"]
+    assert sorted(BOOLS) == ["discretize", "early_stopping", "nesterov", "show_test"]
 
 
 @pytest.mark.parametrize(
