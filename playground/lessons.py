@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playground.core.fields import Note
+from playground.dense.compare import Comparison, runs_of
 from playground.dense.spec import Experiment
 from playground.dense.table_spec import TableExperiment
 from playground.images.spec import ImageExperiment
@@ -37,6 +38,8 @@ class Lesson:
     variants: tuple[tuple[str, dict], ...] = ()
     # About how many epochs the phenomenon needs to show (what the tests train).
     epochs: int = 20
+    # "Open the setup" trains every variant side by side (2D page, compare mode).
+    side_by_side: bool = False
 
     def text_key(self, part: str) -> str:
         """The translation key of one of TEXT_PARTS."""
@@ -120,6 +123,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="learning_rate",
         page="playground",
+        side_by_side=True,
         setup={"dataset": "plane", "noise": 0.05, "hidden": "4-tanh", "loss": "mse",
                "optimizer": "sgd", "lr": 0.01},
         formulas=(r"\theta \leftarrow \theta - \eta\,\nabla_{\theta} L",),
@@ -132,6 +136,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="activations",
         page="playground",
+        side_by_side=True,
         setup={"dataset": "circle", "hidden": _deep(8, "relu", 5), "init": "he",
                "loss": "bce", "optimizer": "sgd", "lr": 0.1},
         formulas=(
@@ -151,6 +156,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="optimizers",
         page="playground",
+        side_by_side=True,
         setup={"dataset": "circle", "hidden": "8-tanh,8-tanh", "loss": "bce",
                "optimizer": "sgd", "lr": 0.01},
         formulas=(
@@ -174,6 +180,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         id="overfitting",
         page="playground",
+        side_by_side=True,
         setup={"dataset": "gauss", "noise": 0.5, "n_samples": 200, "train_ratio": 0.1,
                "hidden": "32-relu,32-relu", "loss": "bce", "optimizer": "adam", "lr": 0.01,
                "regularization": "none", "reg_rate": 0.0, "show_test": True},
@@ -270,3 +277,13 @@ def all_text_keys() -> tuple[str, ...]:
     """Every translation key the lessons need, "page.lessons" first."""
     return ("page.lessons", *(k for item in LESSONS for k in item.text_keys()))
 
+
+def comparison_for(item: Lesson) -> Comparison | None:
+    """What "Open the setup" trains on the 2D page: for a side-by-side lesson,
+    each variant as one run of a comparison on the lesson's setup (run i is
+    variant i), so the phenomenon shows live; None for a single run."""
+    if not item.side_by_side:
+        return None
+    base = spec_for(item)
+    return Comparison(mode="compare",
+                      runs=runs_of(base, [spec_for(item, v) for v in item.variant_names]))

@@ -140,3 +140,31 @@ def test_the_lesson_page_itself_shows_no_aside(at):
     at.query_params["lesson"] = LESSONS[2].id
     run(at)
     assert not aside(at, LESSONS[2])
+
+
+# ---- side by side ---------------------------------------------------------------------
+@pytest.mark.parametrize("variant", [None, "right"])
+def test_a_comparison_lesson_opens_its_variants_side_by_side(at, variant):
+    """"Open the setup" of the learning-rate lesson trains its three rates as
+    one comparison (and says so in the link); a variant's button opens that
+    variant alone."""
+    from playground.dense.compare import as_run
+    from playground.lessons import lesson
+    from playground.ui.compare import MODE_KEY, RUNS_KEY
+
+    item = lesson("learning_rate")
+    at.query_params["lesson"] = item.id
+    run(at)
+    at.button(key=f"lesson.open.{variant}").click()
+    run(at)
+    assert not at.exception
+    if variant is None:
+        assert at.session_state[MODE_KEY] == "compare"
+        assert at.session_state[RUNS_KEY] == [as_run(spec_for(item, v))
+                                              for v in item.variant_names]
+        assert at.query_params["mode"] == "compare"
+        assert at.query_params["runs"] == "lr:0.0001|base|lr:1.0"
+    else:
+        assert at.session_state[MODE_KEY] == "one"
+        assert at.session_state["spec"] == spec_for(item, variant)
+        assert "mode" not in at.query_params

@@ -448,3 +448,61 @@ def test_the_lessons_module_does_not_import_streamlit():
             todo.extend(_imports(path))
     assert "playground.dense.spec" in seen and "playground.images.spec" in seen
     assert not {n for n in seen if n.split(".")[0] == "streamlit" or n.startswith("playground.ui")}
+
+
+# ---- side by side: the four comparison lessons, trained as the page trains them ----------------
+def _side_by_side(lesson_id: str) -> dict[str, Trainer]:
+    """The lesson's comparison trained as the 2D page's compare mode trains it
+    (one RunGroup, vectorised where runs share an architecture), by variant."""
+    from playground.dense.compare import as_run
+    from playground.dense.group import RunGroup
+
+    item = lessons.lesson(lesson_id)
+    comparison = lessons.comparison_for(item)
+    specs, _, notes = comparison.specs(lessons.spec_for(item))
+    assert not notes
+    assert specs == [as_run(lessons.spec_for(item, v)) for v in item.variant_names]
+    group = RunGroup(specs, device=CPU)
+    for _ in range(item.epochs):
+        group.train_epoch()
+    return dict(zip(item.variant_names, group.runs))
+
+
+def _first_epoch_at(trainer: Trainer, column: str, target: float) -> float:
+    hits = np.flatnonzero(np.array(trainer.history.cols[column]) <= target)
+    return float(trainer.history.cols["epoch"][hits[0]]) if hits.size else float("inf")
+
+
+def test_only_the_comparison_lessons_open_side_by_side():
+    assert {x.id for x in lessons.LESSONS if lessons.comparison_for(x)} == {
+        "learning_rate", "activations", "optimizers", "overfitting"}
+
+
+def test_side_by_side_learning_rates_order_too_small_right_too_big():
+    runs = _side_by_side("learning_rate")
+    start = runs["right"].history.cols["train_loss"][0]
+    assert runs["too_big"].diverged in ("nan", "inf")
+    assert last(runs["right"], "train_loss") <= 0.1 * start
+    assert last(runs["right"], "train_loss") < last(runs["too_small"], "train_loss") < start
+
+
+def test_side_by_side_relu_learns_and_sigmoid_and_dead_relus_do_not():
+    runs = _side_by_side("activations")
+    assert last(runs["relu"], "test_acc") >= 0.95
+    assert last(runs["sigmoid"], "test_acc") <= 0.6
+    assert last(runs["dead_relu"], "test_acc") <= 0.6
+
+
+def test_side_by_side_optimizers_order_adam_and_rmsprop_then_momentum_then_sgd():
+    runs = _side_by_side("optimizers")
+    reach = {name: _first_epoch_at(run, "train_loss", 0.3) for name, run in runs.items()}
+    assert max(reach["adam"], reach["rmsprop"]) <= 15
+    assert max(reach["adam"], reach["rmsprop"]) < reach["momentum"] < reach["sgd"], reach
+
+
+def test_side_by_side_every_remedy_beats_the_overfit_run():
+    runs = _side_by_side("overfitting")
+    over = last(runs["overfit"], "test_loss")
+    assert min(runs["overfit"].history.cols["test_loss"]) < 0.8 * over  # it got worse
+    for remedy in ("l2", "l1", "more_data"):
+        assert last(runs[remedy], "test_loss") < 0.5 * over, remedy
