@@ -140,6 +140,7 @@ class BaseWorker:
         self._version = 0
         self._last_seen = time.monotonic()
         self._idle = False
+        self._state: dict | None = None  # the weights a "state" command asked for
         self._hidden = False  # the page's tab is hidden: idle, and looking doesn't wake it
         self._idle_lock = threading.Lock()  # the receiver thread and the page both idle it
         self._closed = False
@@ -235,6 +236,18 @@ class BaseWorker:
         """Apply a new spec: live where possible (learning rate, view options), else rebuild."""
         self._spec = spec
         self._send("update", spec)
+
+    def fetch_state(self, timeout: float = 5.0) -> dict | None:
+        """The model's current weights (name -> CPU tensor), or None if the
+        process doesn't answer in time (a task's `_snapshot_from` keeps the
+        message's `state` in `_state` before the sync ids are published)."""
+        self._state = None
+        self._send("state")
+        return self._state if self.wait_idle(timeout) else None
+
+    def load_state(self, state: dict) -> None:
+        """Replace the weights (checked by the caller); training pauses."""
+        self._send("load", state)
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until every command sent so far shows in the snapshot."""

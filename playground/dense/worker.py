@@ -72,7 +72,6 @@ class Worker(BaseWorker):
         self._stats: list[dict] = []
         self._hists = Spread()
         self._data = None
-        self._state: dict | None = None
         super().__init__(spec, **kw)  # wait=, scheduler=: see BaseWorker
 
     @property
@@ -88,17 +87,6 @@ class Worker(BaseWorker):
     def edit(self, kind: str, layer: int, row: int, col: int, value: float) -> None:
         """Set one weight ("w") or bias ("b"); applies at once, also while paused."""
         self._send("edit", (kind, layer, row, col, value))
-
-    def fetch_state(self, timeout: float = 5.0) -> dict | None:
-        """The model's current weights (name -> CPU tensor), or None if the
-        process doesn't answer in time."""
-        self._state = None
-        self._send("state")
-        return self._state if self.wait_idle(timeout) else None
-
-    def load_state(self, state: dict) -> None:
-        """Replace the weights (checked by the caller); training pauses."""
-        self._send("load", state)
 
     def _start_run(self) -> None:
         self._stats, self._hists = [], Spread()

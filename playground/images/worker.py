@@ -31,7 +31,6 @@ class ImageWorker(BaseWorker):
     def __init__(self, spec, **kw) -> None:
         self._requests = itertools.count(1)
         self._latest: dict = {"info": {}, "report": None, "fmaps": None, "classified": None}
-        self._state: dict | None = None
         super().__init__(spec, **kw)  # wait=, scheduler=: see BaseWorker
 
     def focus(self, index: int) -> None:
@@ -44,17 +43,6 @@ class ImageWorker(BaseWorker):
         request_id = next(self._requests)
         self._send("classify", (request_id, np.asarray(image, np.float32)))
         return request_id
-
-    def fetch_state(self, timeout: float = 5.0) -> dict | None:
-        """The model's current weights (name -> CPU tensor), or None if the
-        process doesn't answer in time."""
-        self._state = None
-        self._send("state")
-        return self._state if self.wait_idle(timeout) else None
-
-    def load_state(self, state: dict) -> None:
-        """Replace the weights (checked by the caller); training pauses."""
-        self._send("load", state)
 
     def _start_run(self) -> None:
         self._latest.update(report=None, fmaps=None)

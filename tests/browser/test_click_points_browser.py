@@ -5,24 +5,12 @@ the weights it has."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
+from test_playground_browser import LOAD_TIMEOUT, TEXT, UI_TIMEOUT, expect
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[2]
-TEXT = json.loads((ROOT / "assets" / "i18n" / "en.json").read_text(encoding="utf-8"))
-LOAD_TIMEOUT = 90_000  # ms; the first session waits for torch to import
-UI_TIMEOUT = 30_000  # ms; a click and the rerun it causes
-
-
-def expect(*args, **kwargs):
-    from playwright.sync_api import expect as _expect
-
-    return _expect(*args, **kwargs)
 
 
 def boundary(page):
