@@ -1,6 +1,7 @@
 """End-to-end: a lesson's "Open the setup" lands on the experiment's page
-with the lesson's "what to try" and "what to notice" beside it, a link that
-carries it, and a way back to the lesson."""
+(the learning-rate lesson: its three rates side by side) with the lesson's
+"what to try" and "what to notice" beside it, a link that carries it, and a
+way back to the lesson."""
 
 from __future__ import annotations
 
@@ -36,10 +37,13 @@ def test_a_lessons_text_is_beside_the_setup_it_opened(page, app_url):
     expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=LOAD_TIMEOUT)
     page.get_by_role("button", name=re.compile(TEXT["lesson.open"])).click()
 
-    # The 2D page, training the setup, with the lesson beside it.
-    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=LOAD_TIMEOUT)
+    # The 2D page, its three learning rates side by side, with the lesson beside it.
+    compare = page.get_by_role("radio", name=TEXT["cmp.mode.compare"])
+    expect(compare).to_be_checked(timeout=LOAD_TIMEOUT)
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=LOAD_TIMEOUT)
     expect(page).to_have_url(re.compile(rf"lesson={lesson}"))
     expect(page).to_have_url(re.compile(r"dataset=plane"))
+    expect(page).to_have_url(re.compile(r"mode=compare"))
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text(first_line(f"lesson.{lesson}.try"))).to_be_visible()
     expect(sidebar.get_by_text(first_line(f"lesson.{lesson}.notice"))).to_be_visible()
@@ -48,7 +52,7 @@ def test_a_lessons_text_is_beside_the_setup_it_opened(page, app_url):
 
     # A reload (a shared link) shows it again.
     page.reload()
-    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=LOAD_TIMEOUT)
+    expect(compare).to_be_checked(timeout=LOAD_TIMEOUT)
     expect(sidebar.get_by_text(first_line(f"lesson.{lesson}.try"))).to_be_visible()
 
     # And the way back.
