@@ -117,10 +117,11 @@ def load_preset(page, name: str) -> None:
     button(page, TEXT["img.button.load_preset"]).click()
 
 
-def test_the_course_cnn_trains_an_epoch_on_the_offline_mnist_sample(page, app_url):
+@pytest.mark.parametrize("preset", ["mlp512", "mlp64x2", "mlp128", "cnn"])
+def test_every_course_model_trains_an_epoch_on_the_offline_mnist_sample(page, app_url, preset):
     page.goto(f"{app_url}/images")
     expect(metric_value(page, TEXT["metric.epoch"])).to_have_text("0", timeout=LOAD_TIMEOUT)
-    load_preset(page, "cnn")
+    load_preset(page, preset)
     # Made for 28×28 images: the 8×8 digits give way to the sample, and the page says so.
     expect(shown(page, "stAlert").filter(has_text=TEXT["note.preset_needs_sample"])).to_have_count(
         1, timeout=UI_TIMEOUT)
@@ -128,7 +129,7 @@ def test_the_course_cnn_trains_an_epoch_on_the_offline_mnist_sample(page, app_ur
         TEXT["img.dataset.mnist_sample"], timeout=UI_TIMEOUT)
     expect(button(page, TEXT["button.step"])).to_be_enabled(timeout=UI_TIMEOUT)
     button(page, TEXT["button.step"]).click()
-    wait_until(page, lambda: read_epoch(page) >= 1, 120, "the CNN's first epoch")
+    wait_until(page, lambda: read_epoch(page) >= 1, 120, f"{preset}'s first epoch")
     stated = page.get_by_text("On the test images after epoch", exact=False).first
     expect(stated).to_be_visible(timeout=UI_TIMEOUT)
     accuracy = float(stated.inner_text().rsplit(" ", 1)[1].rstrip(".%")) / 100
