@@ -4,7 +4,11 @@ a training process."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -52,3 +56,30 @@ def settled(worker):
     """The snapshot once every command sent so far shows in it."""
     assert worker.wait_idle()
     return worker.snapshot()
+
+
+def run_scripts(folder: Path, jobs: dict[str, tuple[str, list[str]]], timeout: float,
+                env: dict[str, str] | None = None) -> dict[str, tuple[int, str]]:
+    """Run generated scripts side by side, each as its own process in `folder`:
+    {name: (source, argv)} -> {name: (exit code, output)}. Keras runs on the
+    torch backend; a script still running after `timeout` seconds is killed."""
+    env = {**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore", **(env or {})}
+    procs = {}
+    for name, (src, argv) in jobs.items():
+        script = folder / f"run_{name}.py"  # not keras.py: that would shadow keras
+        script.write_text(src, encoding="utf-8")
+        procs[name] = subprocess.Popen(
+            [sys.executable, str(script), *argv], cwd=folder, env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+    results = {}
+    try:
+        for name, proc in procs.items():
+            out, _ = proc.communicate(timeout=timeout)
+            results[name] = (proc.returncode, out)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    return results

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import ast
 import math
-import os
 import re
-import subprocess
 import sys
 
 import numpy as np
@@ -15,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.datasets import load_iris
-from support import CPU, spec_for
+from support import CPU, run_scripts, spec_for
 
 from playground.core import catalog
 from playground.data import table as table_data
@@ -389,26 +387,7 @@ def script_runs(tmp_path_factory):
         # Keras with dropout and early stopping too (its patience outlasts the 2 epochs).
         "keras": (keras_code(spec_for(**KERAS_CASE, **REMEDIES), epochs=2), []),
     }
-    env = {**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"}
-    procs = {}
-    for name, (src, argv) in jobs.items():
-        script = folder / f"run_{name}.py"  # not keras.py: that would shadow keras
-        script.write_text(src, encoding="utf-8")
-        procs[name] = subprocess.Popen(
-            [sys.executable, str(script), *argv], cwd=folder, env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-    results = {}
-    try:
-        for name, proc in procs.items():
-            out, _ = proc.communicate(timeout=120)
-            results[name] = (proc.returncode, out)
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-    return results
+    return run_scripts(folder, jobs, timeout=120)
 
 
 def trainer_after(spec, epochs: int) -> Trainer:

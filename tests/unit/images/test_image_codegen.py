@@ -11,13 +11,12 @@ import math
 import os
 import re
 import struct
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
-from support import CPU
+from support import CPU, run_scripts
 
 from playground.data import idx
 from playground.data.images import DIGIT_CLASSES, IMAGE_DATASETS, ImageSet, split_images
@@ -312,27 +311,7 @@ def script_runs(tmp_path_factory, mnist_dir):
         "keras_augment": (keras_code(SPECS["cnn_same_bn_dropout_augment_stop"]),
                           ["--epochs", "1", "--subset", "100"]),
     }
-    env = {**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore",
-           "OMP_NUM_THREADS": "1"}
-    procs = {}
-    for name, (src, argv) in jobs.items():
-        script = folder / f"run_{name}.py"  # not keras.py: that would shadow keras
-        script.write_text(src, encoding="utf-8")
-        procs[name] = subprocess.Popen(
-            [sys.executable, str(script), *argv], cwd=folder, env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-    results = {}
-    try:
-        for name, proc in procs.items():
-            out, _ = proc.communicate(timeout=240)
-            results[name] = (proc.returncode, out)
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-    return results
+    return run_scripts(folder, jobs, timeout=240, env={"OMP_NUM_THREADS": "1"})
 
 
 @pytest.mark.parametrize("name", ["torch_cnn", "keras_cnn", "keras_augment"])
