@@ -61,6 +61,21 @@ def diverging_image(z: np.ndarray) -> np.ndarray:
     return np.rint(out).astype(np.uint8)
 
 
+def surface_trace(grid: Grid, problem: str, discretize: bool) -> dict:
+    """The model's output over the plane as one image trace: a small PNG,
+    coloured by class (multi-class) or on the diverging scale."""
+    values = np.asarray(grid.values, dtype=np.float32)
+    if values.ndim == 3:  # multi-class probabilities
+        rgb, opacity = _class_image(values, discretize), 1.0
+    else:
+        if discretize:
+            values = np.sign(values) if problem != "regression" else np.round(values * 4) / 4
+        rgb, opacity = diverging_image(values), SURFACE_OPACITY
+    step = float(grid.xs[1] - grid.xs[0])
+    return dict(type="image", source=png_data_uri(rgb), x0=float(grid.xs[0]), dx=step,
+                y0=float(grid.ys[0]), dy=step, opacity=opacity, hoverinfo="skip")
+
+
 def boundary_figure(
     grid: Grid, points: list[tuple[np.ndarray, np.ndarray, str]], problem: str,
     discretize: bool, labels: dict[str, str], height: int = 460,
@@ -73,18 +88,7 @@ def boundary_figure(
     "classes" (the classes' names, else "<class> k").
     The legend names each class by its colour, and says how test points look.
     """
-    values = np.asarray(grid.values, dtype=np.float32)
-    if values.ndim == 3:  # multi-class probabilities
-        rgb, opacity = _class_image(values, discretize), 1.0
-    else:
-        if discretize:
-            values = np.sign(values) if problem != "regression" else np.round(values * 4) / 4
-        rgb, opacity = diverging_image(values), SURFACE_OPACITY
-    step = float(grid.xs[1] - grid.xs[0])
-    traces = [dict(
-        type="image", source=png_data_uri(rgb), x0=float(grid.xs[0]), dx=step,
-        y0=float(grid.ys[0]), dy=step, opacity=opacity, hoverinfo="skip",
-    )]
+    traces = [surface_trace(grid, problem, discretize)]
     scale_shown = False
     if problem != "regression":  # the classes drawn
         k = max([2, *(int(np.max(y)) + 1 for _, y, _ in points if len(y))])

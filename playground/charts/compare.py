@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from playground.charts.boundary import boundary_figure
+from playground.charts.boundary import surface_trace
 from playground.charts.common import class_colours, layout
 from playground.charts.decimate import LIVE_POINTS, compact, decimate
 
@@ -59,16 +59,6 @@ def compare_curves(frames: list[pd.DataFrame], names: list[str], metric: str,
                                                   rangemode="tozero"),
         dict(title=dict(text=labels["y"]), range=y_range), legend=legend,
         margin=dict(l=10, r=10, t=40, b=10)))
-
-
-# The big boundary's texts; a tile draws only its surface, so none is shown.
-_NO_TEXT = dict.fromkeys(("title", "x", "y", "value", "class", "train", "test"), "")
-
-
-def surface_trace(grid: Grid, problem: str, discretize: bool) -> dict:
-    """The boundary's surface as the big boundary draws it: its image trace
-    (a small PNG, coloured by class or on the diverging scale), as a dict."""
-    return boundary_figure(grid, [], problem, discretize, _NO_TEXT).data[0].to_plotly_json()
 
 
 def boundary_tiles(grids: list[Grid | None], datasets: list, names: list[str], problem: str,
