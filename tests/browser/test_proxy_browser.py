@@ -167,6 +167,8 @@ def test_sessions_spread_over_replicas_and_stick(browser, proxy, tmp_path):
                    ).to_be_visible(timeout=UI_TIMEOUT)  # the rerun after the upload is done
             button(page, TEXT["button.play"]).click()
         for _, page, _, _ in sessions:
+            # The one a student looks at: a page the browser reports hidden pauses its run.
+            page.bring_to_front()
             # expect() retries while a redraw briefly replaces the metric.
             expect(metric_value(page, TEXT["metric.epoch"])).to_have_text(
                 re.compile(r"^[1-9][\d,]*$"), timeout=60_000)  # an epoch above 0
